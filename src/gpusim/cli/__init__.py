@@ -1,0 +1,62 @@
+"""The ``gpusim`` command line: arguments and file I/O only; the model lives in the library."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from gpusim.errors import GpusimError
+
+app = typer.Typer(
+    name="gpusim",
+    help="Predict how CUDA work runs on NVIDIA A100, H100 and H200 GPUs, without a GPU.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(func: F) -> F:
+    """Turn user mistakes (GpusimError, ValueError from parsing) into one line on stderr and exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except GpusimError as exc:
+            print(f"gpusim: error: {exc}", file=sys.stderr)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def fail(message: str) -> None:
+    """Print one error line and exit with code 2."""
+    print(f"gpusim: error: {message}", file=sys.stderr)
+    raise typer.Exit(2)
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+from gpusim.cli import demo as _demo  # noqa: E402
+from gpusim.cli import models as _models  # noqa: E402
+
+_models.register(app)
+_demo.register(app)
+# register command modules here
+
+
+def main() -> None:
+    """Entry point of the ``gpusim`` script."""
+    app()
