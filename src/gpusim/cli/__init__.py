@@ -51,9 +51,11 @@ def print_json(data: Any) -> None:
 
 from gpusim.cli import demo as _demo  # noqa: E402
 from gpusim.cli import models as _models  # noqa: E402
+from gpusim.cli import predict as _predict  # noqa: E402
 
 _models.register(app)
 _demo.register(app)
+_predict.register(app)
 # register command modules here
 
 

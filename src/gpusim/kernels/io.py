@@ -1,0 +1,117 @@
+"""KernelSpec YAML files: load with parameters and expressions, dump back.
+
+A spec file may declare ``parameters`` (name: number) and use them in any numeric field as an
+expression string, e.g. ``grid: "ceil(n / 256)"``. Callers override parameters by name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from gpusim.errors import SpecError, located, pydantic_message
+from gpusim.kernels.expr import ExpressionError, evaluate
+from gpusim.kernels.spec import KernelSpec
+
+# Fields whose values are strings, never expressions.
+_TEXT_FIELDS = {"name", "description", "pattern", "space", "op"}
+
+
+def _substitute(node: Any, names: Mapping[str, float], key: str, source: str) -> Any:
+    if isinstance(node, dict):
+        return {k: v if k in _TEXT_FIELDS else _substitute(v, names, f"{key}.{k}" if key else str(k), source)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_substitute(v, names, f"{key}[{i}]", source) for i, v in enumerate(node)]
+    if isinstance(node, str):
+        try:
+            return evaluate(node, names)
+        except ExpressionError as exc:
+            raise SpecError(located(source, key, str(exc))) from None
+    return node
+
+
+def _parameters(data: dict[str, Any], overrides: Mapping[str, float], source: str) -> dict[str, float]:
+    declared = data.pop("parameters", None) or {}
+    if not isinstance(declared, dict):
+        raise SpecError(located(source, "parameters", "must be a mapping of name: number"))
+    names: dict[str, float] = {}
+    for name, value in declared.items():
+        if isinstance(value, str):
+            try:
+                value = evaluate(value, names)
+            except ExpressionError as exc:
+                raise SpecError(located(source, f"parameters.{name}", str(exc))) from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SpecError(located(source, f"parameters.{name}", f"must be a number (got {value!r})"))
+        names[str(name)] = value
+    for name, value in overrides.items():
+        if name not in names:
+            known = ", ".join(sorted(names)) or "none"
+            raise SpecError(located(source, f"parameters.{name}", f"unknown parameter (declared: {known})"))
+        names[name] = value
+    return names
+
+
+def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>",
+                   overrides: Mapping[str, float] | None = None) -> KernelSpec:
+    """Build a KernelSpec from its YAML mapping; errors name ``source`` and the key path."""
+    if not isinstance(data, Mapping):
+        raise SpecError(f"{source}: top level must be a mapping of keys")
+    body = dict(data)
+    body.pop("kind", None)
+    names = _parameters(body, overrides or {}, source)
+    body = _substitute(body, names, "", source)
+    try:
+        return KernelSpec.model_validate(body)
+    except ValidationError as exc:
+        key, msg = pydantic_message(exc)
+        raise SpecError(located(source, key, msg)) from None
+
+
+def read_yaml_mapping(path: Path, error: type[Exception] = SpecError) -> dict[str, Any]:
+    """Read a YAML file whose top level is a mapping, with one-line errors."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise error(f"{path}: file not found") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise error(f"{path}: malformed YAML: {where}{problem}") from None
+    if not isinstance(data, dict):
+        raise error(f"{path}: top level must be a mapping of keys")
+    return data
+
+
+def load_spec(path: str | os.PathLike[str], overrides: Mapping[str, float] | None = None) -> KernelSpec:
+    """Load a kernel spec YAML file, with optional parameter overrides."""
+    p = Path(path)
+    return spec_from_dict(read_yaml_mapping(p), str(p), overrides)
+
+
+def spec_parameters(path: str | os.PathLike[str]) -> dict[str, float]:
+    """The parameters a spec file declares, with their default values."""
+    p = Path(path)
+    data = read_yaml_mapping(p)
+    return _parameters(dict(data), {}, str(p))
+
+
+def spec_to_dict(spec: KernelSpec) -> dict[str, Any]:
+    """The YAML mapping of a spec (defaults left out)."""
+    return {"kind": "kernel", **spec.model_dump(mode="json", exclude_defaults=True)}
+
+
+def dump_spec(spec: KernelSpec) -> str:
+    """YAML text of a spec."""
+    return yaml.safe_dump(spec_to_dict(spec), sort_keys=False)
