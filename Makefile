@@ -18,11 +18,11 @@ demo: $(STAMP)
 	@$(BIN)/gpusim demo
 
 test: $(STAMP)
-	@$(BIN)/ruff check src tests validation benchmarks
+	@$(BIN)/ruff check .
 	@$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	@$(BIN)/ruff check src tests validation benchmarks
+	@$(BIN)/ruff check .
 
 bench: $(STAMP)
 	@$(BIN)/python benchmarks/bench_kernel.py

@@ -17,7 +17,7 @@ from gpusim.sim.sm import warp_demand
 from gpusim.sim.work import KernelLaunch
 
 BREAKDOWN_KEYS = ("issue", "pipes", "compute_latency", "memory_bandwidth", "memory_latency", "barrier",
-                  "atomics", "block_launch", "launch", "tail")
+                  "atomics", "block_launch", "launch")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class KernelPrediction:
     roofline: Roofline
     breakdown_s: dict[str, float] = field(default_factory=dict)
     sm_utilization: float = 0.0
+    tail_s: float = 0.0
     fidelity: str = "aggregate"
     simulation_events: int = 0
 
@@ -58,7 +59,7 @@ class KernelPrediction:
             "dram_bytes": self.dram_bytes, "l2_bytes": self.l2_bytes,
             "occupancy": {"blocks_per_sm": self.occupancy.blocks_per_sm, "warps_per_sm": self.occupancy.warps_per_sm,
                           "fraction": self.occupancy.fraction, "limiter": self.occupancy.limiter},
-            "waves": self.waves, "sm_utilization": self.sm_utilization,
+            "waves": self.waves, "sm_utilization": self.sm_utilization, "tail_s": self.tail_s,
             "breakdown_s": self.breakdown_s, "bottleneck": self.bottleneck,
             "roofline": {"bound_s": self.roofline.bound_ns * 1e-9, "limiter": self.roofline.limiter,
                          "compute_s": self.roofline.compute_ns * 1e-9, "dram_s": self.roofline.dram_ns * 1e-9,
@@ -85,35 +86,20 @@ def predict_kernel(spec: KernelSpec, model: GpuModel, fidelity: Fidelity = "aggr
     dram_bytes = demand.dram_bytes * warps
     l2_bytes = demand.l2_bytes * warps
     launch_ns = record.start_ns - record.issue_ns
-    tail_ns = min(record.detail["tail_ns"], record.end_ns - record.start_ns)
-    parts = record.detail["parts_sm_ns"]
-    busy_total = sum(parts.values())
-    run_ns = record.end_ns - record.start_ns
-    # Spread the run time over the parts in proportion to SM-time spent in each; the tail is the
-    # part of the run after the last block was dispatched in which SMs stood idle.
-    idle_tail_ns = tail_ns * (1.0 - min(1.0, _tail_busy_share(record.detail, tail_ns, model.gpu.sms)))
+    parts = record.detail["parts_ns"]
     breakdown = {k: 0.0 for k in BREAKDOWN_KEYS}
-    body_ns = max(0.0, run_ns - idle_tail_ns)
     for k, v in parts.items():
-        if k in breakdown and busy_total > 0:
-            breakdown[k] += body_ns * v / busy_total
+        if k in breakdown:
+            breakdown[k] += v
     breakdown["launch"] = launch_ns
-    breakdown["tail"] = idle_tail_ns
     return KernelPrediction(
         kernel=spec.name, model=model.name, time_s=time_ns * 1e-9, occupancy=occ, waves=waves(spec, model),
         flops=spec.flops, dram_bytes=dram_bytes, l2_bytes=l2_bytes,
         roofline=roofline(spec, model, dram_bytes, l2_bytes),
         breakdown_s={k: v * 1e-9 for k, v in breakdown.items()},
-        sm_utilization=record.detail["sm_utilization"], fidelity=fidelity,
+        sm_utilization=record.detail["sm_utilization"], tail_s=record.detail["tail_ns"] * 1e-9, fidelity=fidelity,
         simulation_events=gpu.events_processed,
     )
-
-
-def _tail_busy_share(detail: dict[str, Any], tail_ns: float, sms: int) -> float:
-    """Rough share of SM capacity busy during the tail (1 when there is no tail)."""
-    if tail_ns <= 0:
-        return 1.0
-    return detail["sm_utilization"]
 
 
 def serial_bound_s(spec: KernelSpec, model: GpuModel, warm_l2: bool = True) -> float:

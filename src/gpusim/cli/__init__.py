@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,7 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(highlight=False)
+console = Console(highlight=False, width=max(120, shutil.get_terminal_size((120, 24)).columns))
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,11 +52,13 @@ def print_json(data: Any) -> None:
 
 from gpusim.cli import demo as _demo  # noqa: E402
 from gpusim.cli import models as _models  # noqa: E402
+from gpusim.cli import pipeline as _pipeline  # noqa: E402
 from gpusim.cli import predict as _predict  # noqa: E402
 
 _models.register(app)
 _demo.register(app)
 _predict.register(app)
+_pipeline.register(app)
 # register command modules here
 
 

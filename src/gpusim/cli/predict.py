@@ -43,7 +43,8 @@ def explain(p: KernelPrediction) -> Table:
     table.add_row("DRAM / L2 traffic", f"{format_bytes(p.dram_bytes)} / {format_bytes(p.l2_bytes)}")
     table.add_row("occupancy", f"{occ.blocks_per_sm} blocks/SM, {occ.warps_per_sm} warps/SM "
                   f"({occ.fraction:.0%}, limited by {occ.limiter})")
-    table.add_row("waves", f"{p.waves:.2f} (SM utilisation {p.sm_utilization:.0%})")
+    table.add_row("waves", f"{p.waves:.2f} (SM utilisation {p.sm_utilization:.0%}; the tail leaves the "
+                  f"GPU's block slots idle for {format_time_ns(p.tail_s * 1e9)})")
     total = sum(p.breakdown_s.values()) or 1.0
     for key, value in sorted(p.breakdown_s.items(), key=lambda kv: -kv[1]):
         if value > 0:

@@ -67,7 +67,8 @@ class _Kernel:
     running: int = 0
     sm_busy_ns: float = 0.0
     all_dispatched_ns: float | None = None
-    parts_sm_ns: dict[str, float] = field(default_factory=dict)
+    parts_ns: dict[str, float] = field(default_factory=dict)
+    tail_idle_ns: float = 0.0
 
 
 @dataclass
@@ -183,17 +184,28 @@ class Gpu:
                 yield self.env.timeout(max(0.0, next_ns)) | self._wake
 
     def _advance(self) -> None:
+        """Move every cohort forward to now; account SM time, the parts of the time and tail idling."""
         dt = self.env.now - self._last_ns
         self._last_ns = self.env.now
         if dt <= 0:
             return
+        running: dict[int, float] = {}
         for g in self._groups:
             for c in g.cohorts:
+                running[c.kernel.index] = running.get(c.kernel.index, 0.0) + g.n_sms * c.blocks_per_sm
+        seen: set[int] = set()
+        for g in self._groups:
+            for c in g.cohorts:
+                k = c.kernel
                 c.progress += c.rate_per_ns * dt
-                sm_ns = g.n_sms * dt * c.blocks_per_sm / c.kernel.max_per_sm
-                c.kernel.sm_busy_ns += sm_ns
-                for k, v in c.parts.items():
-                    c.kernel.parts_sm_ns[k] = c.kernel.parts_sm_ns.get(k, 0.0) + v * sm_ns
+                blocks = g.n_sms * c.blocks_per_sm
+                k.sm_busy_ns += dt * blocks / k.max_per_sm
+                share = blocks / running[k.index]
+                for name, v in c.parts.items():
+                    k.parts_ns[name] = k.parts_ns.get(name, 0.0) + v * share * dt
+                if k.index not in seen and k.all_dispatched_ns is not None:
+                    seen.add(k.index)
+                    k.tail_idle_ns += dt * (1.0 - running[k.index] / (self.n_sms * k.max_per_sm))
 
     def _complete(self) -> bool:
         changed = False
@@ -224,8 +236,8 @@ class Gpu:
             "sm_busy_ns": k.sm_busy_ns,
             "sm_utilization": k.sm_busy_ns / (self.n_sms * (end - k.start_ns)) if k.start_ns is not None
             and end > k.start_ns else 0.0,
-            "tail_ns": end - k.all_dispatched_ns if k.all_dispatched_ns is not None else 0.0,
-            "parts_sm_ns": dict(k.parts_sm_ns),
+            "tail_ns": k.tail_idle_ns,
+            "parts_ns": dict(k.parts_ns),
         }
         start = k.start_ns if k.start_ns is not None else end
         record = OpRecord(k.launch.name, "kernel", k.launch.stream, "sm", k.issue_ns, start, end, detail=detail)
