@@ -77,7 +77,7 @@ def test_strided_access_slows_a_read() -> None:
     n = 2**24
     times = [t(stream_kernel(n, pattern="strided", stride=s, footprint=4 * n * 8)) for s in (1, 2, 4, 8, 32)]
     assert times == sorted(times)
-    assert times[3] > 3 * times[0]
+    assert times[3] > 2 * times[0]
 
 
 def test_random_gather_is_slower_than_coalesced() -> None:

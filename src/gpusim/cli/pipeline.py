@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from gpusim.errors import SpecError
+from gpusim.errors import GpusimError, SpecError
 from gpusim.hardware import load_model
 from gpusim.kernels.io import load_spec
 from gpusim.pipelines import PATTERNS, build_pattern, fixed_kernel
@@ -50,34 +50,39 @@ def _check_output(path: Path | None, option: str) -> None:
         raise SpecError(f"{option}: folder does not exist: {path.parent}")
 
 
-def _write_atomic(path: Path, write: object) -> None:
-    """Write through a temporary file in the same folder, so a failure leaves nothing half-written."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent.resolve(), prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
+def _write_outputs(writers: list[tuple[Path, Callable[[Path], None]]]) -> None:
+    """Write every output to a temporary file in its folder, then move them all into place: a failure
+    leaves nothing half-written."""
+    done: list[tuple[Path, Path]] = []
+    current = Path()
     try:
-        write(tmp)  # type: ignore[operator]
-        os.replace(tmp, path)
+        for current, write in writers:
+            tmp = current.parent / f".{current.stem}.{os.getpid()}.tmp{current.suffix}"  # with the usual umask
+            done.append((tmp, current))
+            write(tmp)
+        for tmp, current in done:
+            os.replace(tmp, current)
     except OSError as exc:
-        raise SpecError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise GpusimError(f"{current}: cannot write ({exc.strerror or exc})") from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        for tmp, _ in done:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
 def _emit(tl: Timeline, title: str, as_json: bool, trace: Path | None, plot: Path | None, max_rows: int) -> None:
     from gpusim.cli import console, print_json
+    from gpusim.report import gantt_png, operations_table, summary_table
 
+    writers: list[tuple[Path, Callable[[Path], None]]] = []
     if trace is not None:
-        _write_atomic(trace, tl.write_chrome_trace)
+        writers.append((trace, tl.write_chrome_trace))
     if plot is not None:
-        from gpusim.report import gantt_png
-
-        _write_atomic(plot, lambda p: gantt_png(tl, p, title=title))
+        writers.append((plot, lambda p: gantt_png(tl, p, title=title)))
+    _write_outputs(writers)
     if as_json:
         print_json(tl.as_dict())
         return
-    from gpusim.report import operations_table, summary_table
-
     console.print(f"[bold]{title}[/]")
     console.print(operations_table(tl, max_rows))
     console.print(summary_table(tl))

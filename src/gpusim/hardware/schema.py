@@ -41,6 +41,7 @@ class Limits(_Strict):
     shared_memory_banks: PositiveInt
     shared_memory_bank_width_bytes: PositiveInt
     max_concurrent_kernels: PositiveInt
+    l2_fetch_granularity_bytes: PositiveInt = Field(description="bytes L2 fetches from DRAM per miss")
 
     @model_validator(mode="after")
     def _consistent(self) -> Limits:
@@ -112,7 +113,7 @@ class LatencyCycles(_Strict):
     l2_hit: PositiveFloat
     barrier: PositiveFloat
     atomic_same_address: PositiveFloat = Field(description="cycles between two atomics to one address at L2")
-    block_launch: float = Field(ge=0, description="cycles to launch a block on an SM and retire it")
+    block_launch: float = Field(ge=0, description="SM cycles to launch a block and retire it (serialised per SM)")
 
 
 class Architecture(_Strict):

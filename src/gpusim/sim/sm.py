@@ -86,6 +86,21 @@ def _chain_cycles(phase: Phase, model: GpuModel) -> float:
     return chain / phase.independent_chains
 
 
+def _fetch_waste(a: MemoryAccess, model: GpuModel) -> float:
+    """DRAM bytes per sector byte on a miss: isolated sectors still fetch a whole L2 fetch unit."""
+    unit = model.arch.limits.l2_fetch_granularity_bytes
+    if unit <= SECTOR_BYTES:
+        return 1.0
+    warp = model.arch.limits.warp_size
+    if a.pattern == "random" or a.pattern == "broadcast":
+        isolated = True
+    elif a.pattern == "strided":
+        isolated = a.stride_elements * a.bytes_per_thread >= unit
+    else:
+        isolated = warp * a.bytes_per_thread < unit
+    return unit / SECTOR_BYTES if isolated else 1.0
+
+
 def _round_latency_ns(accesses: list[tuple[MemoryAccess, float]], model: GpuModel) -> float:
     """Unloaded latency of one round of independent global loads (the slowest sector decides)."""
     l2_ns = model.arch.latency_cycles.l2_hit * 1e3 / model.clocks.boost_clock_mhz
@@ -135,7 +150,7 @@ def warp_demand(spec: KernelSpec, model: GpuModel, cache: CacheView) -> WarpDema
                 lanes = warp * phase.lane_fraction
                 atomic += weight * a.count * lanes * lat.atomic_same_address * ns_per_cycle * active_share
             l2 += weight * traffic
-            dram += weight * traffic * (1.0 - hit)
+            dram += weight * traffic * (1.0 - hit) * _fetch_waste(a, model)
             if a.op == "load" or a.op == "atomic":
                 if a.dependent:
                     mem_latency_ns += a.count * _round_latency_ns([(a, hit)], model)
@@ -145,8 +160,12 @@ def warp_demand(spec: KernelSpec, model: GpuModel, cache: CacheView) -> WarpDema
             mem_latency_ns += _round_latency_ns(round_loads, model)
         parts["memory_latency"] += weight * mem_latency_ns
         latency += weight * mem_latency_ns / ns_per_cycle
-    block_launch_ns = lat.block_launch * ns_per_cycle
-    parts["block_launch"] = block_launch_ns
-    latency_ns = latency * ns_per_cycle + block_launch_ns
+    # The SM launches and retires blocks one at a time: a per-SM cost shared by the block's warps,
+    # queued like the SM's other shared units (q sub-partitions share it).
+    q = model.arch.limits.warp_schedulers_per_sm
+    block_launch_cycles = lat.block_launch * q / spec.warps_per_block(warp)
+    scheduler += block_launch_cycles
+    parts["block_launch"] = block_launch_cycles * ns_per_cycle
+    latency_ns = latency * ns_per_cycle
     return WarpDemand(scheduler_ns=scheduler * ns_per_cycle, latency_ns=latency_ns, dram_bytes=dram,
                       l2_bytes=l2, atomic_ns=atomic, parts_ns=parts)

@@ -1,0 +1,145 @@
+"""Fit the model's few physical parameters on the calibration split and write them into the YAML.
+
+    python -m validation.calibrate [validation/data/h200-YYYY-MM-DD.json] [--dry-run]
+
+Parameters (named, with units; no per-kernel factors): the GPU-side kernel launch latency (us), the
+launch-and-retire cost of a block (cycles), the L2 hit latency (cycles) and the DRAM latency (ns).
+scipy.optimize.least_squares minimises the log ratio predicted/measured over the calibration cases of
+``validation.split``; the fitted values go into ``models/arch/<arch>.yaml`` and ``models/<gpu>.yaml``
+with a ``fitted:`` source naming the data file. Accuracy is then reported on the held-out split only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from gpusim.errors import GpusimError
+from gpusim.hardware import load_model
+from gpusim.hardware.schema import GpuModel
+from validation.compare import ROOT, compare, latest_data, load_document, measured_time_s, stats
+from validation.specs import spec_for_case
+from validation.split import is_calibration
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A fitted value: where it lives in the model object and in which YAML file."""
+
+    section: str  # "arch.latency_cycles", "launch", "memory"
+    key: str
+    layer: str  # "arch" or "product"
+    lower: float
+    upper: float
+
+
+PARAMETERS = (
+    Parameter("launch", "kernel_launch_latency_us", "product", 0.5, 10.0),
+    Parameter("arch.latency_cycles", "block_launch", "arch", 0.0, 2000.0),
+    Parameter("arch.latency_cycles", "l2_hit", "arch", 100.0, 1000.0),
+    Parameter("memory", "latency_ns", "product", 150.0, 2000.0),
+)
+
+
+def get_value(model: GpuModel, p: Parameter) -> float:
+    obj: Any = model
+    for part in p.section.split("."):
+        obj = getattr(obj, part)
+    return float(getattr(obj, p.key))
+
+
+def with_values(model: GpuModel, values: Sequence[float]) -> GpuModel:
+    """A copy of ``model`` with the parameters set to ``values`` (no validation: values are in bounds)."""
+    arch = model.arch
+    updates: dict[str, dict[str, float]] = {}
+    for p, v in zip(PARAMETERS, values, strict=True):
+        updates.setdefault(p.section, {})[p.key] = float(v)
+    for section, fields in updates.items():
+        if section.startswith("arch."):
+            sub = section.split(".", 1)[1]
+            arch = arch.model_copy(update={sub: getattr(arch, sub).model_copy(update=fields)})
+        else:
+            model = model.model_copy(update={section: getattr(model, section).model_copy(update=fields)})
+    return model.model_copy(update={"arch": arch})
+
+
+def calibration_entries(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in document["measurements"]
+            if e["kind"] == "kernel" and is_calibration("kernel", e["case"]) and measured_time_s(e)]
+
+
+def fit(document: dict[str, Any], model: GpuModel) -> tuple[list[float], float]:
+    """Least-squares fit in log space; returns the values and the RMS log error at the optimum."""
+    from gpusim.predict import predict_kernel
+
+    entries = calibration_entries(document)
+    specs = [spec_for_case(e["case"]) for e in entries]
+    measured = np.array([measured_time_s(e) for e in entries])
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        m = with_values(model, x)
+        predicted = np.array([predict_kernel(s, m).time_s for s in specs])
+        return np.log(predicted / measured)
+
+    x0 = np.array([min(max(get_value(model, p), p.lower), p.upper) for p in PARAMETERS])
+    result = least_squares(residuals, x0, bounds=([p.lower for p in PARAMETERS], [p.upper for p in PARAMETERS]),
+                           x_scale=x0 + 1.0, diff_step=1e-3)
+    return [float(v) for v in result.x], float(math.sqrt(np.mean(result.fun**2)))
+
+
+def _format(value: float) -> str:
+    return f"{value:.4g}" if abs(value) < 100 else f"{round(value)}"
+
+
+def write_value(path: Path, key: str, value: float, source: str) -> None:
+    """Replace ``key: {value: ..., source: ...}`` (one line) in a model YAML, keeping the note."""
+    text = path.read_text()
+    pattern = re.compile(rf"^(\s*{re.escape(key)}: \{{value: )[^,]+(, source: )(\"[^\"]*\"|[^,}}]+)(.*)$", re.M)
+    if not pattern.search(text):
+        raise GpusimError(f"{path}: {key}: no one-line sourced value to update")
+    path.write_text(pattern.sub(lambda m: f'{m.group(1)}{_format(value)}{m.group(2)}"{source}"{m.group(4)}',
+                                text, count=1))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m validation.calibrate", description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", type=Path)
+    parser.add_argument("--dry-run", action="store_true", help="fit and report; write nothing")
+    args = parser.parse_args(argv)
+    try:
+        path = args.data or latest_data()
+        document = load_document(path)
+        model = load_model(document["gpu_model"])
+    except GpusimError as exc:
+        print(f"calibrate: error: {exc}", file=sys.stderr)
+        return 2
+    before = stats([r for r in compare(document, model) if r.split == "held-out"])
+    values, rms = fit(document, model)
+    fitted = with_values(model, values)
+    after = stats([r for r in compare(document, fitted) if r.split == "held-out"])
+    for p, old, new in zip(PARAMETERS, [get_value(model, p) for p in PARAMETERS], values, strict=True):
+        print(f"{p.section}.{p.key}: {old:g} -> {new:.4g}")
+    print(f"calibration RMS log error {rms:.3f}; held-out mean abs error {before.mean_abs_error:.1%} -> "
+          f"{after.mean_abs_error:.1%} over {after.n} cases")
+    if args.dry_run:
+        return 0
+    rel = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    source = f"fitted: {rel} (validation/calibrate.py)"
+    for p, v in zip(PARAMETERS, values, strict=True):
+        target = ROOT / "models" / ("arch/" + model.arch.name if p.layer == "arch" else model.name)
+        write_value(target.with_suffix(".yaml"), p.key, v, source)
+    print(f"wrote fitted values into models/{model.name}.yaml and models/arch/{model.arch.name}.yaml")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

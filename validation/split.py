@@ -1,0 +1,29 @@
+"""Which measured cases calibrate the model and which judge it (held out from every fit).
+
+The calibration split holds the cases that isolate one fitted parameter each: the empty kernels
+(GPU launch latency and block launch cost), the two largest copies (loaded DRAM latency), the L2
+pointer chase (L2 hit latency), and the pinned and pageable transfers of 4 KiB and 256 MiB (PCIe fixed
+cost and bandwidth). Everything else is held out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_CALIBRATION_KERNELS = {
+    "copy_n67108864",
+    "copy_n268435456",
+    "pointer_chase_dram_262144k_s4096",
+    "empty_g1x1",
+    "empty_g65536x256",
+}
+_CALIBRATION_TRANSFER_SIZES = {4 * 1024, 256 * 1024**2}
+
+
+def is_calibration(kind: str, case: dict[str, Any]) -> bool:
+    """True if the case is used to fit parameters; its error is then not reported as accuracy."""
+    if kind == "kernel":
+        return case["name"] in _CALIBRATION_KERNELS
+    if kind == "transfer":
+        return case["direction"] != "both" and case["size_bytes"] in _CALIBRATION_TRANSFER_SIZES
+    return False
