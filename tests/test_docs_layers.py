@@ -11,7 +11,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "gpusim"
 
 # Layer of each module prefix (longest prefix wins), lowest first, as in docs/design.md.
 LAYERS = {
-    "gpusim.errors": 0, "gpusim.units": 0,
+    "gpusim.errors": 0, "gpusim.units": 0, "gpusim.yamlio": 0,
     "gpusim.hardware": 1,
     "gpusim.kernels": 2,
     "gpusim.analytic": 3,

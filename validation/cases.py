@@ -248,7 +248,14 @@ def _empty(grid: int, block: int) -> Case:
     return _case(f"empty_g{grid}x{block}", "launch", "empty", grid, block, n_elements=0)
 
 
-def _pointer_chase(footprint_bytes: int, stride_bytes: int, n_steps: int, level: str) -> Case:
+def _pointer_chase(
+    footprint_bytes: int,
+    stride_bytes: int,
+    n_steps: int,
+    level: str,
+    flush_bytes: int = 0,
+) -> Case:
+    """``flush_bytes``: bytes streamed through L2 (by a copy kernel) before every launch, untimed."""
     return _case(
         f"pointer_chase_{level}_{footprint_bytes // KIB}k_s{stride_bytes}",
         "latency",
@@ -263,6 +270,8 @@ def _pointer_chase(footprint_bytes: int, stride_bytes: int, n_steps: int, level:
         stride_bytes=stride_bytes,
         n_steps=n_steps,
         level=level,
+        distinct_lines=min(n_steps, footprint_bytes // stride_bytes),
+        flush_bytes_before_launch=flush_bytes,
     )
 
 
@@ -317,7 +326,7 @@ def _full_kernel_cases(sm_count: int) -> list[Case]:
     cases += [
         _pointer_chase(16 * KIB, 128, 16384, "l1"),
         _pointer_chase(16 * MIB, 256, 32768, "l2"),
-        _pointer_chase(256 * MIB, 4 * KIB, 65536, "dram"),
+        _pointer_chase(256 * MIB, 4 * KIB, 65536, "dram", flush_bytes=256 * MIB),
     ]
     return cases
 
@@ -352,6 +361,7 @@ def _tiny_kernel_cases() -> list[Case]:
         _empty(1, 1),
         _empty(2, 32),
         _pointer_chase(4 * KIB, 64, 100, "l1"),
+        _pointer_chase(8 * KIB, 128, 50, "dram", flush_bytes=4 * KIB),
     ]
 
 

@@ -129,7 +129,8 @@ class PipelineRunner:
         def ref_at(idx: np.ndarray) -> np.ndarray:
             return fma.reference(x[idx], b, c, iters, 1)
 
-        return compare_sampled(np.asarray(self.host_out), ref_at, 7, fma.TOLERANCE["float32"]).as_dict()
+        tolerance = fma.tolerance(iters, "float32")
+        return compare_sampled(np.asarray(self.host_out), ref_at, 7, tolerance).as_dict()
 
     def measure(self, case: Case, budget_s: float = 0.3) -> dict[str, Any]:
         """Check once, warm up, time repeatedly, then trace one run op by op."""
@@ -218,7 +219,7 @@ class ConcurrencyRunner:
 
         first = run(self.timer.spin_s)
         ref = fma.reference(x, b, c, iters, 1)
-        tolerance = fma.TOLERANCE["float32"]
+        tolerance = fma.tolerance(iters, "float32")
         checks = [compare_sampled(o.copy_to_host(), lambda idx: ref[idx], 3, tolerance) for o in outs]
         worst = max(checks, key=lambda chk: chk.max_rel_error)
         spin_s = max(self.timer.spin_s, 3.0 * first["enqueue_s"] + 50e-6)

@@ -55,11 +55,13 @@ def elapsed_s(start: Any, end: Any) -> float:
 
 @dataclass(frozen=True)
 class Sample:
-    """One timed run: GPU time between the events, host time spent in ``enqueue``, and whether the
-    host had queued everything before the spin kernel ended."""
+    """One timed run: GPU time between the events, host time spent in ``enqueue``, host time from
+    queueing the spin to queueing the end event, and whether that was under 80% of the spin's length
+    (a conservative sign that the GPU never waited for the host)."""
 
     gpu_s: float
     host_dispatch_s: float
+    host_queue_s: float
     hidden: bool
 
 
@@ -108,10 +110,18 @@ class EventTimer:
             raise RuntimeError("calibrate() first")
         return max(1, int(seconds / self.spin_s_per_iter))
 
-    def time_once(self, enqueue: Enqueue, spin_s: float | None = None) -> Sample:
-        """Spin, start event, ``enqueue(stream)``, end event; wait; return the sample."""
+    def time_once(
+        self,
+        enqueue: Enqueue,
+        spin_s: float | None = None,
+        prelaunch: Enqueue | None = None,
+    ) -> Sample:
+        """[``prelaunch``, wait], spin, start event, ``enqueue(stream)``, end event; wait; the sample."""
         spin_for_s = self.spin_s if spin_s is None else spin_s
         iters = self.spin_iters if spin_s is None else self.iters_for(spin_for_s)
+        if prelaunch is not None:
+            prelaunch(self.stream)
+            self.stream.synchronize()
         t_queue = time.perf_counter()
         self.spinner.enqueue(self.stream, iters)
         self._start.record(self.stream)
@@ -121,13 +131,14 @@ class EventTimer:
         self._end.record(self.stream)
         t_done = time.perf_counter()
         self._end.synchronize()
-        hidden = (t_done - t_queue) < 0.8 * spin_for_s
-        return Sample(elapsed_s(self._start, self._end), t1 - t0, hidden)
+        queue_s = t_done - t_queue
+        return Sample(elapsed_s(self._start, self._end), t1 - t0, queue_s, queue_s < 0.8 * spin_for_s)
 
     def measure(
         self,
         enqueue: Enqueue,
         *,
+        prelaunch: Enqueue | None = None,
         budget_s: float = 0.25,
         n_warmup: int = 2,
         min_repeats: int = 5,
@@ -135,14 +146,17 @@ class EventTimer:
     ) -> dict[str, Any]:
         """Warm up, then time ``enqueue`` repeatedly; return median, spread and dispatch numbers.
 
-        The spin grows to cover the host's dispatch when the warm-up shows it is longer than ``spin_s``.
+        The spin grows to cover the host's dispatch when the warm-up shows it is longer than ``spin_s``,
+        and to 5% of the work's time (at most 2 ms) for long work, where it costs little. ``prelaunch``
+        runs (and finishes) before each spin.
         """
-        warm = [self.time_once(enqueue) for _ in range(n_warmup)]
+        warm = [self.time_once(enqueue, prelaunch=prelaunch) for _ in range(n_warmup)]
         dispatch_s = max(s.host_dispatch_s for s in warm)
-        spin_s = max(self.spin_s, 3.0 * dispatch_s + 50e-6)
-        estimate_s = float(np.median([s.gpu_s for s in warm])) + spin_s + 2.0 * dispatch_s
+        gpu_s = float(np.median([s.gpu_s for s in warm]))
+        spin_s = max(self.spin_s, 3.0 * dispatch_s + 50e-6, min(0.05 * gpu_s, 2e-3))
+        estimate_s = gpu_s + spin_s + 2.0 * dispatch_s
         repeats = repeats_for(estimate_s, budget_s, min_repeats, max_repeats)
-        samples = [self.time_once(enqueue, spin_s=spin_s) for _ in range(repeats)]
+        samples = [self.time_once(enqueue, spin_s=spin_s, prelaunch=prelaunch) for _ in range(repeats)]
         gpu = [s.gpu_s for s in samples]
         return {
             "time_s": float(np.median(gpu)),
@@ -150,6 +164,7 @@ class EventTimer:
             "repeats": repeats,
             "warmup": n_warmup,
             "host_dispatch_s": float(np.median([s.host_dispatch_s for s in samples])),
+            "host_queue_s": float(np.median([s.host_queue_s for s in samples])),
             "dispatch_hidden_fraction": float(np.mean([s.hidden for s in samples])),
             "spin_s": spin_s,
         }

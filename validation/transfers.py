@@ -26,8 +26,8 @@ class TransferBuffers:
     """Host (pinned and pageable) and device byte buffers of the largest size, sliced per case."""
 
     def __init__(self, max_bytes: int) -> None:
-        pattern_in = (np.arange(max_bytes, dtype=np.uint32) % 251).astype(np.uint8)
-        pattern_out = (np.arange(max_bytes, dtype=np.uint32) % 241).astype(np.uint8)
+        pattern_in = np.resize(np.arange(251, dtype=np.uint8), max_bytes)
+        pattern_out = np.resize(np.arange(241, dtype=np.uint8), max_bytes)
         self.pattern_in, self.pattern_out = pattern_in, pattern_out
         self.host_in = {"pinned": cuda.pinned_array(max_bytes, np.uint8), "pageable": pattern_in.copy()}
         self.host_in["pinned"][:] = pattern_in
@@ -44,9 +44,10 @@ def _enqueue_ops(case: Case, buffers: TransferBuffers, streams: list[Any]) -> Op
     n, memory = case["size_bytes"], case["host_memory"]
     host_in, host_out = buffers.host_in[memory][:n], buffers.host_out[memory][:n]
     dev_in, dev_out = buffers.dev_in[:n], buffers.dev_out[:n]
+    d2h_stream = streams[1] if case["direction"] == "both" else streams[0]
     return {
         "h2d": lambda: dev_in.copy_to_device(host_in, stream=streams[0]),
-        "d2h": lambda: dev_out.copy_to_host(host_out, stream=streams[1] if len(streams) > 1 else streams[0]),
+        "d2h": lambda: dev_out.copy_to_host(host_out, stream=d2h_stream),
     }
 
 

@@ -18,6 +18,7 @@ MATCH = ",".join(
     [
         "saxpy",
         "empty_g1x1",
+        "pointer_chase_dram",
         "back_to_back_empty",
         "transfer_both_pinned_4k",
         "transfer_h2d_pageable_64k",

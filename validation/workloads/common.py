@@ -52,6 +52,8 @@ class Instance:
     kernels accumulate into their output), so call it after the first launch, before timing.
     ``kernel_name`` names the dispatcher in ``validation.workloads.KERNELS``; ``output`` is the device
     array that ``check`` reads (None for kernels without one); ``buffers`` keeps every device array.
+    ``prelaunch(stream)``, when set, must run before every timed launch, outside the timed interval
+    (e.g. evicting the L2 cache).
     """
 
     case: Case
@@ -60,6 +62,7 @@ class Instance:
     check: Callable[[], Check]
     output: Any = None
     buffers: list[Any] = field(default_factory=list)
+    prelaunch: Callable[[Any], None] | None = None
 
 
 def case_seed(case: Case) -> int:

@@ -14,9 +14,8 @@ import numpy as np
 from numba import cuda
 
 from .common import Case, Check, Instance, compare_sampled, poisoned_device_array, uniform
-from .fma import coefficients
+from .fma import coefficients, tolerance
 
-TOLERANCE = 2e-3
 FIXED_B = 2.0
 
 
@@ -94,6 +93,6 @@ def prepare(case: Case) -> Instance:
         return reference(x[idx], takes_a, (b_a, c_a, b_b, c_b), iters)
 
     def check() -> Check:
-        return compare_sampled(d_out.copy_to_host(), ref_at, n, TOLERANCE)
+        return compare_sampled(d_out.copy_to_host(), ref_at, n, tolerance(iters, "float32"))
 
     return Instance(case, name, launch, check, output=d_out, buffers=[d_x, d_out])

@@ -15,11 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from gpusim.errors import ModelError, located, pydantic_message
 from gpusim.hardware.schema import Architecture, GpuModel
+from gpusim.yamlio import read_yaml_mapping
 
 _FREE_SOURCE_PREFIXES = ("measured", "fitted", "derived", "UNVERIFIED")
 _PRODUCT_SECTIONS = ("gpu", "clocks", "memory", "l2", "pcie", "copy_engines", "launch", "mig", "tdp_w")
@@ -50,22 +50,7 @@ class LoadedModel:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise ModelError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise ModelError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ModelError(f"{path}: malformed YAML: {where}{problem}") from None
-    if not isinstance(data, dict):
-        raise ModelError(f"{path}: top level must be a mapping of keys")
-    return data
+    return read_yaml_mapping(path, ModelError)
 
 
 def _check_source(path: Path, key: str, source: Any, references: dict[str, Any]) -> str:

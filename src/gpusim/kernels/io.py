@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from gpusim.errors import SpecError, located, pydantic_message
 from gpusim.kernels.expr import ExpressionError, evaluate
 from gpusim.kernels.spec import KernelSpec
+from gpusim.yamlio import read_yaml_mapping
 
 # Fields whose values are strings, never expressions.
 _TEXT_FIELDS = {"name", "description", "pattern", "space", "op"}
@@ -74,36 +75,16 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>",
         raise SpecError(located(source, key, msg)) from None
 
 
-def read_yaml_mapping(path: Path, error: type[Exception] = SpecError) -> dict[str, Any]:
-    """Read a YAML file whose top level is a mapping, with one-line errors."""
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise error(f"{path}: file not found") from None
-    except OSError as exc:
-        raise error(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise error(f"{path}: malformed YAML: {where}{problem}") from None
-    if not isinstance(data, dict):
-        raise error(f"{path}: top level must be a mapping of keys")
-    return data
-
-
 def load_spec(path: str | os.PathLike[str], overrides: Mapping[str, float] | None = None) -> KernelSpec:
     """Load a kernel spec YAML file, with optional parameter overrides."""
     p = Path(path)
-    return spec_from_dict(read_yaml_mapping(p), str(p), overrides)
+    return spec_from_dict(read_yaml_mapping(p, SpecError), str(p), overrides)
 
 
 def spec_parameters(path: str | os.PathLike[str]) -> dict[str, float]:
     """The parameters a spec file declares, with their default values."""
     p = Path(path)
-    data = read_yaml_mapping(p)
+    data = read_yaml_mapping(p, SpecError)
     return _parameters(dict(data), {}, str(p))
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from gpusim.errors import GpusimError, SpecError, located
-from gpusim.kernels.io import load_spec, read_yaml_mapping
+from gpusim.kernels.io import load_spec
 from gpusim.kernels.spec import KernelSpec
 from gpusim.sim.program import (
     DEFAULT_STREAM,
@@ -48,6 +48,7 @@ from gpusim.sim.program import (
 )
 from gpusim.sim.work import FixedKernel
 from gpusim.units import parse_size_bytes, parse_time_ns
+from gpusim.yamlio import read_yaml_mapping
 
 _TOP_KEYS = {"kind", "name", "description", "host_api", "streams", "ops"}
 _COMMON = {"op", "name"}
@@ -269,4 +270,4 @@ def program_from_dict(data: Mapping[str, Any], source: str = "<program>", base_d
 def load_program(path: str | os.PathLike[str]) -> Program:
     """Read a program YAML file; raises SpecError naming the file and key path."""
     p = Path(path)
-    return program_from_dict(read_yaml_mapping(p), str(p), p.parent)
+    return program_from_dict(read_yaml_mapping(p, SpecError), str(p), p.parent)
