@@ -1,4 +1,4 @@
-"""Every `$ gpusim ...` command quoted in docs/kernel-spec.md runs and exits as the docs show.
+"""Every `$ gpusim ...` command quoted in docs/kernel-spec.md and docs/hardware-models.md runs as shown.
 
 A ```console block whose quoted output contains ``gpusim: error:`` documents a mistake and must exit 2;
 every other command must exit 0. Paths in the commands are relative to the repository root.
@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from gpusim.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = [ROOT / "docs" / "kernel-spec.md"]
+DOCS = [ROOT / "docs" / "kernel-spec.md", ROOT / "docs" / "hardware-models.md"]
 _BLOCK = re.compile(r"^```console\n(.*?)^```", re.M | re.S)
 
 

@@ -23,7 +23,8 @@ def test_params_from_h200_model() -> None:
     assert p.pcie_bandwidth_bytes_per_s == pytest.approx(52.0e9, rel=0.01)
     assert p.per_transfer_ns == 10_000
     assert p.bidirectional_factor == pytest.approx(0.6 / 0.825)
-    assert p.pageable_latency_ns == 20_000 and p.pageable_bandwidth_fraction == 0.5
+    assert p.pageable_latency_ns == {"h2d": 20_000, "d2h": 20_000}
+    assert p.pageable_bandwidth_fraction == {"h2d": 0.5, "d2h": 0.5}
     assert p.separate_directions  # asyncEngineCount 3
     m = load_model("h200")
     assert p.d2d_bandwidth_bytes_per_s == pytest.approx(achievable_dram_bandwidth_bytes_per_s(m) / 2)
@@ -93,7 +94,7 @@ def test_one_async_engine_in_the_model_means_shared_engine() -> None:
 
 
 def test_pageable_copy_is_slower_and_pays_staging_latency() -> None:
-    params = replace(EXACT_COPIES, pageable_latency_ns=20_000.0)
+    params = replace(EXACT_COPIES, pageable_latency_ns={"h2d": 20_000.0, "d2h": 20_000.0})
     tl = run_exact(Program([Copy("h2d", 4_000_000, pinned=False, name="p")]), copy_params=params)
     assert spans(tl) == [("p", 0.0, 8.02)]  # half bandwidth + 20 us
     assert tl.records[0].detail["pinned"] is False

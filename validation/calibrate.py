@@ -42,12 +42,23 @@ class Parameter:
     upper: float
 
 
-PARAMETERS = (
+KERNEL_PARAMETERS = (
     Parameter("launch", "kernel_launch_latency_us", "product", 0.5, 10.0),
     Parameter("arch.latency_cycles", "block_launch", "arch", 0.0, 2000.0),
     Parameter("arch.latency_cycles", "l2_hit", "arch", 100.0, 1000.0),
     Parameter("memory", "latency_ns", "product", 150.0, 2000.0),
 )
+TRANSFER_PARAMETERS = (
+    Parameter("pcie", "efficiency", "product", 0.3, 1.0),
+    Parameter("pcie", "per_transfer_latency_us", "product", 0.0, 50.0),
+    Parameter("pcie", "bidirectional_efficiency", "product", 0.2, 1.0),
+    Parameter("pcie", "pageable_h2d_bandwidth_fraction", "product", 0.05, 1.0),
+    Parameter("pcie", "pageable_d2h_bandwidth_fraction", "product", 0.05, 1.0),
+    Parameter("pcie", "pageable_h2d_latency_us", "product", 0.0, 500.0),
+    Parameter("pcie", "pageable_d2h_latency_us", "product", 0.0, 500.0),
+)
+PARAMETERS = KERNEL_PARAMETERS  # kept for callers that fit kernels only
+GROUPS = {"kernel": KERNEL_PARAMETERS, "transfer": TRANSFER_PARAMETERS}
 
 
 def get_value(model: GpuModel, p: Parameter) -> float:
@@ -57,11 +68,12 @@ def get_value(model: GpuModel, p: Parameter) -> float:
     return float(getattr(obj, p.key))
 
 
-def with_values(model: GpuModel, values: Sequence[float]) -> GpuModel:
+def with_values(model: GpuModel, values: Sequence[float],
+                parameters: Sequence[Parameter] = KERNEL_PARAMETERS) -> GpuModel:
     """A copy of ``model`` with the parameters set to ``values`` (no validation: values are in bounds)."""
     arch = model.arch
     updates: dict[str, dict[str, float]] = {}
-    for p, v in zip(PARAMETERS, values, strict=True):
+    for p, v in zip(parameters, values, strict=True):
         updates.setdefault(p.section, {})[p.key] = float(v)
     for section, fields in updates.items():
         if section.startswith("arch."):
@@ -72,26 +84,38 @@ def with_values(model: GpuModel, values: Sequence[float]) -> GpuModel:
     return model.model_copy(update={"arch": arch})
 
 
-def calibration_entries(document: dict[str, Any]) -> list[dict[str, Any]]:
+def calibration_entries(document: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [e for e in document["measurements"]
-            if e["kind"] == "kernel" and is_calibration("kernel", e["case"]) and measured_time_s(e)]
+            if e["kind"] == kind and is_calibration(kind, e["case"]) and measured_time_s(e)]
 
 
-def fit(document: dict[str, Any], model: GpuModel) -> tuple[list[float], float]:
-    """Least-squares fit in log space; returns the values and the RMS log error at the optimum."""
-    from gpusim.predict import predict_kernel
+def _predictor(kind: str) -> Any:
+    if kind == "kernel":
+        from gpusim.predict import predict_kernel
 
-    entries = calibration_entries(document)
-    specs = [spec_for_case(e["case"]) for e in entries]
+        return lambda case, m: predict_kernel(spec_for_case(case), m).time_s
+    from validation.model_side import PREDICTORS
+
+    return PREDICTORS[kind]
+
+
+def fit(document: dict[str, Any], model: GpuModel, kind: str = "kernel") -> tuple[list[float], float]:
+    """Least-squares fit in log space of the ``kind`` group's parameters on its calibration cases;
+    returns the values and the RMS log error at the optimum."""
+    parameters = GROUPS[kind]
+    entries = calibration_entries(document, kind)
+    if not entries:
+        raise GpusimError(f"no usable {kind} calibration cases in the data")
+    predict = _predictor(kind)
     measured = np.array([measured_time_s(e) for e in entries])
 
     def residuals(x: np.ndarray) -> np.ndarray:
-        m = with_values(model, x)
-        predicted = np.array([predict_kernel(s, m).time_s for s in specs])
+        m = with_values(model, x, parameters)
+        predicted = np.array([predict(e["case"], m) for e in entries])
         return np.log(predicted / measured)
 
-    x0 = np.array([min(max(get_value(model, p), p.lower), p.upper) for p in PARAMETERS])
-    result = least_squares(residuals, x0, bounds=([p.lower for p in PARAMETERS], [p.upper for p in PARAMETERS]),
+    x0 = np.array([min(max(get_value(model, p), p.lower), p.upper) for p in parameters])
+    result = least_squares(residuals, x0, bounds=([p.lower for p in parameters], [p.upper for p in parameters]),
                            x_scale=x0 + 1.0, diff_step=1e-3)
     return [float(v) for v in result.x], float(math.sqrt(np.mean(result.fun**2)))
 
@@ -123,20 +147,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"calibrate: error: {exc}", file=sys.stderr)
         return 2
     before = stats([r for r in compare(document, model) if r.split == "held-out"])
-    values, rms = fit(document, model)
-    fitted = with_values(model, values)
+    fitted = model
+    results = []
+    for kind, parameters in GROUPS.items():
+        values, rms = fit(document, model, kind)
+        fitted = with_values(fitted, values, parameters)
+        results.append((kind, parameters, values, rms))
+        for p, v in zip(parameters, values, strict=True):
+            print(f"{p.section}.{p.key}: {get_value(model, p):g} -> {v:.4g}")
+        print(f"{kind} calibration RMS log error {rms:.3f}")
     after = stats([r for r in compare(document, fitted) if r.split == "held-out"])
-    for p, old, new in zip(PARAMETERS, [get_value(model, p) for p in PARAMETERS], values, strict=True):
-        print(f"{p.section}.{p.key}: {old:g} -> {new:.4g}")
-    print(f"calibration RMS log error {rms:.3f}; held-out mean abs error {before.mean_abs_error:.1%} -> "
-          f"{after.mean_abs_error:.1%} over {after.n} cases")
+    print(f"held-out mean abs error {before.mean_abs_error:.1%} -> {after.mean_abs_error:.1%} over {after.n} cases")
     if args.dry_run:
         return 0
     rel = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     source = f"fitted: {rel} (validation/calibrate.py)"
-    for p, v in zip(PARAMETERS, values, strict=True):
-        target = ROOT / "models" / ("arch/" + model.arch.name if p.layer == "arch" else model.name)
-        write_value(target.with_suffix(".yaml"), p.key, v, source)
+    for _kind, parameters, values, _rms in results:
+        for p, v in zip(parameters, values, strict=True):
+            target = ROOT / "models" / ("arch/" + model.arch.name if p.layer == "arch" else model.name)
+            write_value(target.with_suffix(".yaml"), p.key, v, source)
     print(f"wrote fitted values into models/{model.name}.yaml and models/arch/{model.arch.name}.yaml")
     return 0
 

@@ -3,7 +3,8 @@
 The calibration split holds the cases that isolate one fitted parameter each: the empty kernels
 (GPU launch latency and block launch cost), the two largest copies (loaded DRAM latency), the L2
 pointer chase (L2 hit latency), and the pinned and pageable transfers of 4 KiB and 256 MiB (PCIe fixed
-cost and bandwidth). Everything else is held out.
+cost and bandwidth), and the pinned 256 MiB copy in both directions at once (bidirectional share).
+Everything else is held out.
 """
 
 from __future__ import annotations
@@ -25,5 +26,7 @@ def is_calibration(kind: str, case: dict[str, Any]) -> bool:
     if kind == "kernel":
         return case["name"] in _CALIBRATION_KERNELS
     if kind == "transfer":
-        return case["direction"] != "both" and case["size_bytes"] in _CALIBRATION_TRANSFER_SIZES
+        if case["direction"] == "both":  # one size of each kind pins the bidirectional share
+            return case["size_bytes"] == 256 * 1024**2 and case["host_memory"] == "pinned"
+        return case["size_bytes"] in _CALIBRATION_TRANSFER_SIZES
     return False

@@ -172,8 +172,10 @@ class Pcie(_Strict):
     efficiency: float = Field(gt=0, le=1, description="achieved / theoretical payload bandwidth, pinned")
     bidirectional_efficiency: float = Field(gt=0, le=1, description="per-direction fraction when both run")
     per_transfer_latency_us: float = Field(ge=0)
-    pageable_bandwidth_fraction: float = Field(gt=0, le=1, description="pageable / pinned bandwidth")
-    pageable_latency_us: float = Field(ge=0, description="extra fixed cost of a pageable (staged) copy")
+    pageable_h2d_bandwidth_fraction: float = Field(gt=0, le=1, description="pageable / pinned bandwidth, H2D")
+    pageable_d2h_bandwidth_fraction: float = Field(gt=0, le=1, description="pageable / pinned bandwidth, D2H")
+    pageable_h2d_latency_us: float = Field(ge=0, description="extra fixed cost of a pageable (staged) H2D copy")
+    pageable_d2h_latency_us: float = Field(ge=0, description="extra fixed cost of a pageable (staged) D2H copy")
 
 
 class CopyEngines(_Strict):

@@ -33,8 +33,8 @@ class CopyParams:
     pcie_bandwidth_bytes_per_s: float
     per_transfer_ns: float
     bidirectional_factor: float
-    pageable_bandwidth_fraction: float
-    pageable_latency_ns: float
+    pageable_bandwidth_fraction: dict[str, float]
+    pageable_latency_ns: dict[str, float]
     d2d_bandwidth_bytes_per_s: float
     d2d_latency_ns: float
     separate_directions: bool = True
@@ -49,8 +49,10 @@ class CopyParams:
             pcie_bandwidth_bytes_per_s=pcie_bandwidth_bytes_per_s(model),
             per_transfer_ns=p.per_transfer_latency_us * NS_PER_US,
             bidirectional_factor=min(1.0, p.bidirectional_efficiency / p.efficiency),
-            pageable_bandwidth_fraction=p.pageable_bandwidth_fraction,
-            pageable_latency_ns=p.pageable_latency_us * NS_PER_US,
+            pageable_bandwidth_fraction={"h2d": p.pageable_h2d_bandwidth_fraction,
+                                         "d2h": p.pageable_d2h_bandwidth_fraction},
+            pageable_latency_ns={"h2d": p.pageable_h2d_latency_us * NS_PER_US,
+                                 "d2h": p.pageable_d2h_latency_us * NS_PER_US},
             d2d_bandwidth_bytes_per_s=achievable_dram_bandwidth_bytes_per_s(model) / 2,
             d2d_latency_ns=model.launch.kernel_launch_latency_us * NS_PER_US,
             separate_directions=model.copy_engines.async_engines >= 2,
@@ -67,8 +69,8 @@ class CopyParams:
             return self.d2d_latency_ns, self.d2d_bandwidth_bytes_per_s
         if pinned:
             return self.per_transfer_ns, self.pcie_bandwidth_bytes_per_s
-        return (self.per_transfer_ns + self.pageable_latency_ns,
-                self.pcie_bandwidth_bytes_per_s * self.pageable_bandwidth_fraction)
+        return (self.per_transfer_ns + self.pageable_latency_ns[direction],
+                self.pcie_bandwidth_bytes_per_s * self.pageable_bandwidth_fraction[direction])
 
 
 @dataclass(frozen=True)
