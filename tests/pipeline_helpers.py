@@ -14,7 +14,8 @@ from gpusim.timeline import Timeline
 MS = 1e6  # ns
 # 1 byte per ns over PCIe (so 4e6 bytes take exactly 4 ms), no fixed costs; D2D 10 bytes per ns.
 EXACT_COPIES = CopyParams(pcie_bandwidth_bytes_per_s=1e9, per_transfer_ns=0.0, bidirectional_factor=1.0,
-                          pageable_bandwidth_fraction={"h2d": 0.5, "d2h": 0.5}, pageable_latency_ns={"h2d": 0.0, "d2h": 0.0},
+                          pageable_bandwidth_fraction={"h2d": 0.5, "d2h": 0.5},
+                          pageable_latency_ns={"h2d": 0.0, "d2h": 0.0},
                           d2d_bandwidth_bytes_per_s=1e10, d2d_latency_ns=0.0)
 DEVICE_KINDS = ("h2d", "d2h", "d2d", "kernel")
 

@@ -44,11 +44,14 @@ def test_show_json_by_path() -> None:
     assert data["sources"]["memory.clock_mhz"] == "DEV"
 
 
-def test_demo_side_by_side() -> None:
-    result = runner.invoke(app, ["demo"])
-    assert result.exit_code == 0
+def test_demo_shows_the_seed_example_on_three_gpus(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
     for name in ("a100", "h100", "h200"):
         assert name in result.stdout
+        assert (tmp_path / f"demo-{name}-pattern-C.png").stat().st_size > 10_000
+    for row in ("kernel alone", "H2D + kernel + D2H", "pattern A", "pattern B", "pattern C"):
+        assert row in result.stdout
 
 
 def test_bad_model_exits_2_with_one_line(model_copy: Path) -> None:
