@@ -361,7 +361,7 @@ def _tiny_kernel_cases() -> list[Case]:
         _empty(1, 1),
         _empty(2, 32),
         _pointer_chase(4 * KIB, 64, 100, "l1"),
-        _pointer_chase(8 * KIB, 128, 50, "dram", flush_bytes=4 * KIB),
+        _pointer_chase(8 * KIB, 128, 50, "dram", flush_bytes=512),
     ]
 
 

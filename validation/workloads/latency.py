@@ -54,10 +54,11 @@ def prepare(case: Case) -> Instance:
         n_flush = flush_bytes // 8  # read n_flush floats and write n_flush floats
         flush_src = cuda.to_device(np.ones(n_flush, dtype=np.float32))
         flush_dst = cuda.device_array(n_flush, dtype=np.float32)
-        flush_grid = (n_flush + 255) // 256
+        flush_block = 128
+        flush_grid = (n_flush + flush_block - 1) // flush_block
         buffers += [flush_src, flush_dst]
 
         def prelaunch(stream: object = 0) -> None:
-            copy_kernel[flush_grid, 256, stream](flush_dst, flush_src)
+            copy_kernel[flush_grid, flush_block, stream](flush_dst, flush_src)
 
     return Instance(case, "pointer_chase", launch, check, output=d_out, buffers=buffers, prelaunch=prelaunch)
