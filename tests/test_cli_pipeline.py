@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gpusim.cli import app
+from gpusim.hardware import load_model
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +32,7 @@ def test_pipeline_json_matches_the_library() -> None:
                                  "--kernel-ms", "2", "--json", "--host-api", "python"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["summary"]["host_dispatch_ns"] == 20_000.0
+    assert data["summary"]["host_dispatch_ns"] == load_model("h200").launch.host_dispatch_python_us * 1e3
     assert data["summary"]["bytes"]["h2d"] == 4 * 64 * 2**20
     assert len([r for r in data["records"] if r["kind"] == "kernel"]) == 4
 
@@ -39,7 +40,7 @@ def test_pipeline_json_matches_the_library() -> None:
 def test_pipeline_writes_trace_and_plot(tmp_path: Path) -> None:
     trace, plot = tmp_path / "t.json", tmp_path / "g.png"
     result = runner.invoke(app, ["pipeline", "--pattern", "C", "--batches", "3", "--bytes", "1GiB",
-                                 "--kernel", str(PROCESS), "--param", "n_elements=268435456",
+                                 "--kernel", str(PROCESS), "--set", "n_elements=268435456",
                                  "--trace", str(trace), "--plot", str(plot)])
     assert result.exit_code == 0, result.output
     assert json.loads(trace.read_text())["traceEvents"]
@@ -67,7 +68,7 @@ def test_timeline_runs_a_program_file(tmp_path: Path) -> None:
     (["pipeline", "--kernel-ms", "8", "--host-api", "java"], "--host-api: must be one of cpp, python"),
     (["pipeline", "--kernel-ms", "8", "--model", "h900"], "h900: no such model"),
     (["pipeline", "--kernel-ms", "8", "--pattern", "C", "--streams", "5"], "pattern C: streams must be"),
-    (["pipeline", "--kernel", str(PROCESS), "--param", "n_elements"], "--param: expected NAME=NUMBER"),
+    (["pipeline", "--kernel", str(PROCESS), "--set", "n_elements"], "--set 'n_elements': expected NAME=NUMBER"),
     (["timeline", "missing.yaml"], "missing.yaml: file not found"),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:

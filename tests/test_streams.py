@@ -124,7 +124,8 @@ def test_host_work_delays_the_issue_of_later_operations() -> None:
 def test_host_dispatch_cost_spaces_out_short_kernels(api: str) -> None:
     model = zero_latency_model()
     dispatch = host_dispatch_ns(model, api)  # type: ignore[arg-type]
-    assert dispatch == (2_500.0 if api == "cpp" else 20_000.0)
+    launch = model.launch
+    assert dispatch == 1e3 * (launch.host_dispatch_cpp_us if api == "cpp" else launch.host_dispatch_python_us)
     prog = Program([Kernel(FixedKernel("tiny", 1_000.0), "s") for _ in range(5)])
     tl = Timeline.simulate(prog, model, host_api=api)
     starts = [r.start_ns for r in tl.records if r.kind == "kernel"]
@@ -139,8 +140,8 @@ def test_host_dispatch_cost_spaces_out_short_kernels(api: str) -> None:
 def test_program_host_api_is_used_unless_overridden() -> None:
     model = zero_latency_model()
     prog = Program([Kernel(FixedKernel("tiny", 1_000.0), "s")], host_api="python")
-    assert Timeline.simulate(prog, model).host_dispatch_ns == 20_000.0
-    assert Timeline.simulate(prog, model, host_api="cpp").host_dispatch_ns == 2_500.0
+    assert Timeline.simulate(prog, model).host_dispatch_ns == model.launch.host_dispatch_python_us * 1e3
+    assert Timeline.simulate(prog, model, host_api="cpp").host_dispatch_ns == model.launch.host_dispatch_cpp_us * 1e3
     assert Timeline.simulate(prog, model, dispatch_ns=7.0).host_dispatch_ns == 7.0
 
 

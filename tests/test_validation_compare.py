@@ -43,8 +43,8 @@ def test_fit_matches_the_calibration_cases() -> None:
 
 def test_with_values_changes_only_the_parameters() -> None:
     m = load_model("h200")
-    changed = with_values(m, [9.0, 10.0, 111.0, 222.0])
-    assert [get_value(changed, p) for p in PARAMETERS] == [9.0, 10.0, 111.0, 222.0]
+    changed = with_values(m, [9.0, 10.0, 111.0, 222.0, 7.0])
+    assert [get_value(changed, p) for p in PARAMETERS] == [9.0, 10.0, 111.0, 222.0, 7.0]
     assert changed.memory.clock_mhz == m.memory.clock_mhz
 
 

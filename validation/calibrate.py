@@ -3,6 +3,7 @@
     python -m validation.calibrate [validation/data/h200-YYYY-MM-DD.json] [--dry-run]
 
 Parameters (named, with units; no per-kernel factors): the GPU-side kernel launch latency (us), the
+same-address atomic interval (cycles), the
 launch-and-retire cost of a block (cycles), the L2 hit latency (cycles) and the DRAM latency (ns).
 scipy.optimize.least_squares minimises the log ratio predicted/measured over the calibration cases of
 ``validation.split``; the fitted values go into ``models/arch/<arch>.yaml`` and ``models/<gpu>.yaml``
@@ -27,7 +28,6 @@ from gpusim.errors import GpusimError
 from gpusim.hardware import load_model
 from gpusim.hardware.schema import GpuModel
 from validation.compare import ROOT, compare, latest_data, load_document, measured_time_s, stats
-from validation.specs import spec_for_case
 from validation.split import is_calibration
 
 
@@ -47,6 +47,7 @@ KERNEL_PARAMETERS = (
     Parameter("arch.latency_cycles", "block_launch", "arch", 0.0, 2000.0),
     Parameter("arch.latency_cycles", "l2_hit", "arch", 100.0, 1000.0),
     Parameter("memory", "latency_ns", "product", 150.0, 2000.0),
+    Parameter("arch.latency_cycles", "atomic_same_address", "arch", 0.5, 50.0),
 )
 TRANSFER_PARAMETERS = (
     Parameter("pcie", "efficiency", "product", 0.3, 1.0),
@@ -91,9 +92,9 @@ def calibration_entries(document: dict[str, Any], kind: str) -> list[dict[str, A
 
 def _predictor(kind: str) -> Any:
     if kind == "kernel":
-        from gpusim.predict import predict_kernel
+        from validation.compare import predict_kernel_case
 
-        return lambda case, m: predict_kernel(spec_for_case(case), m).time_s
+        return predict_kernel_case
     from validation.model_side import PREDICTORS
 
     return PREDICTORS[kind]

@@ -23,7 +23,7 @@ from gpusim.errors import GpusimError
 from gpusim.hardware import load_model
 from gpusim.hardware.schema import GpuModel
 from gpusim.predict import predict_kernel
-from validation.specs import spec_for_case
+from validation.specs import spec_for_case, warm_l2
 from validation.split import is_calibration
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +75,7 @@ def stats(rows: Sequence[Row]) -> Stats:
 
 
 def predict_kernel_case(case: dict[str, Any], model: GpuModel) -> float:
-    return predict_kernel(spec_for_case(case), model).time_s
+    return predict_kernel(spec_for_case(case), model, warm_l2=warm_l2(case)).time_s
 
 
 def _predictors() -> dict[str, Predictor]:

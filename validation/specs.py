@@ -60,6 +60,12 @@ def spec_source(case: dict[str, Any]) -> tuple[str, dict[str, float]]:
     raise KeyError(f"no spec for kernel family {family!r}")
 
 
+def warm_l2(case: dict[str, Any]) -> bool:
+    """Whether L2 holds the case's data at launch: repeated launches leave it warm unless the runner
+    flushes L2 before each launch."""
+    return not case.get("flush_bytes_before_launch")
+
+
 def spec_for_case(case: dict[str, Any]) -> KernelSpec:
     name, overrides = spec_source(case)
     spec = load_spec(EXAMPLES / f"{name}.yaml", overrides)

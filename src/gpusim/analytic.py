@@ -68,6 +68,10 @@ def roofline(spec: KernelSpec, model: GpuModel, dram_bytes: float, l2_bytes: flo
             if rate > 0:
                 ratio = model.clocks.boost_clock_mhz / model.clocks.tensor_clock_mhz
                 per_warp_lane_cycles[f"tensor_{prec}"] = fma * warp / rate * ratio
+        per_warp_lane_cycles["ldst"] = sum(a.count for a in p.memory) * warp / thr.ldst
+        per_warp_lane_cycles["shared"] = sum(
+            a.count * a.bank_conflict_ways * max(warp * a.bytes_per_thread, thr.shared_memory_bytes)
+            / thr.shared_memory_bytes for a in p.memory if a.space == "shared")
         # pipes work in parallel: the busiest pipe bounds the SM
         lanes_ns += weight * max(per_warp_lane_cycles.values(), default=0.0) * warps_total / sms / clock_hz * 1e9
         mem_instr = sum(a.count for a in p.memory)

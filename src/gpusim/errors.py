@@ -33,6 +33,4 @@ def pydantic_message(exc: object) -> tuple[str, str]:
     elif "input" in first and first["type"] not in ("value_error", "assertion_error"):
         msg = f"{msg} (got {first['input']!r})"
     msg = msg.removeprefix("Value error, ")
-    if len(errors) > 1:
-        msg += f" (+{len(errors) - 1} more)"
     return path, msg

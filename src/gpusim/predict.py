@@ -108,7 +108,7 @@ def serial_bound_s(spec: KernelSpec, model: GpuModel, warm_l2: bool = True) -> f
     demand = warp_demand(spec, model, cache_view(spec, model.l2.size_bytes, warm_l2))
     from gpusim.hardware import derived
 
-    alone_ns = (demand.latency_ns + demand.scheduler_ns + demand.atomic_ns
+    alone_ns = (demand.latency_ns + demand.scheduler_ns + demand.atomic_ns + demand.block_launch_ns
                 + demand.l2_bytes / (derived.l2_bandwidth_bytes_per_s(model) / 1e9)
                 + demand.dram_bytes / (derived.achievable_dram_bandwidth_bytes_per_s(model) / 1e9))
     warps = spec.blocks * occ.warps_per_block

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from gpusim.cli.predict import parse_overrides
 from gpusim.errors import GpusimError, SpecError
 from gpusim.hardware import load_model
 from gpusim.kernels.io import load_spec
@@ -30,19 +31,6 @@ def _host_api(text: str | None) -> HostApi | None:
     if text is not None and text not in HOST_APIS:
         raise SpecError(f"--host-api: must be one of {', '.join(HOST_APIS)} (got {text!r})")
     return text  # type: ignore[return-value]
-
-
-def _overrides(pairs: list[str]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        try:
-            if not sep or not name.strip():
-                raise ValueError
-            out[name.strip()] = float(value)
-        except ValueError:
-            raise SpecError(f"--param: expected NAME=NUMBER (got {pair!r})") from None
-    return out
 
 
 def _check_output(path: Path | None, option: str) -> None:
@@ -101,7 +89,7 @@ def register(app: typer.Typer) -> None:
         kernel: Annotated[Path | None, typer.Option("--kernel", "-k", help="KernelSpec YAML file.")] = None,
         kernel_ms: Annotated[float | None, typer.Option("--kernel-ms", help="Fixed kernel duration (ms), "
                                                         "instead of --kernel.")] = None,
-        params: Annotated[list[str] | None, typer.Option("--param", help="Spec parameter override NAME=VALUE "
+        params: Annotated[list[str] | None, typer.Option("--set", "--param", help="Spec parameter override NAME=VALUE "
                                                          "(repeatable), e.g. n_elements=268435456.")] = None,
         streams: Annotated[int | None, typer.Option("--streams", help="Streams (A: 1, B: >=1, default 3; "
                                                     "C: 2 or 3; D: tenants, default 2).")] = None,
@@ -126,10 +114,10 @@ def register(app: typer.Typer) -> None:
         if kernel is not None:
             if not kernel.exists():
                 raise SpecError(f"--kernel: file not found: {kernel}")
-            work = load_spec(kernel, _overrides(params or []))
+            work = load_spec(kernel, parse_overrides(params or []))
         else:
             if params:
-                raise SpecError("--param: only with --kernel SPEC.yaml")
+                raise SpecError("--set: only with --kernel SPEC.yaml")
             if not kernel_ms > 0:  # type: ignore[operator]
                 raise SpecError(f"--kernel-ms: must be > 0 (got {kernel_ms})")
             work = fixed_kernel(kernel_ms * NS_PER_MS)  # type: ignore[operator]

@@ -113,6 +113,8 @@ class LatencyCycles(_Strict):
     l2_hit: PositiveFloat
     barrier: PositiveFloat
     atomic_same_address: PositiveFloat = Field(description="cycles between two atomics to one address at L2")
+    register_bank_conflict: float = Field(ge=0, description="extra issue cycles of a three-register-source "
+                                          "instruction whose operands the reuse cache does not hold")
     block_launch: float = Field(ge=0, description="SM cycles to launch a block and retire it (serialised per SM)")
 
 

@@ -41,9 +41,15 @@ def _parameters(data: dict[str, Any], overrides: Mapping[str, float], source: st
     declared = data.pop("parameters", None) or {}
     if not isinstance(declared, dict):
         raise SpecError(located(source, "parameters", "must be a mapping of name: number"))
+    unknown = sorted(set(overrides) - {str(n) for n in declared})
+    if unknown:
+        known = ", ".join(sorted(str(n) for n in declared)) or "none"
+        raise SpecError(located(source, f"parameters.{unknown[0]}", f"unknown parameter (declared: {known})"))
     names: dict[str, float] = {}
     for name, value in declared.items():
-        if isinstance(value, str):
+        if str(name) in overrides:
+            value = overrides[str(name)]
+        elif isinstance(value, str):
             try:
                 value = evaluate(value, names)
             except ExpressionError as exc:
@@ -51,11 +57,6 @@ def _parameters(data: dict[str, Any], overrides: Mapping[str, float], source: st
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise SpecError(located(source, f"parameters.{name}", f"must be a number (got {value!r})"))
         names[str(name)] = value
-    for name, value in overrides.items():
-        if name not in names:
-            known = ", ".join(sorted(names)) or "none"
-            raise SpecError(located(source, f"parameters.{name}", f"unknown parameter (declared: {known})"))
-        names[name] = value
     return names
 
 

@@ -43,6 +43,9 @@ class Instructions(_Strict):
 
     fp32: float = Field(0, ge=0)
     fp32_fma_fraction: float = Field(1.0, ge=0, le=1, description="share of fp32 that are FMAs (2 FLOPs)")
+    fp32_three_register_share: float = Field(0.0, ge=0, le=1, description="share of fp32 instructions reading "
+                                             "three registers (FFMA a, b, c): they pay a register-bank conflict "
+                                             "when the warp has no independent instruction to pair them with")
     fp64: float = Field(0, ge=0)
     fp64_fma_fraction: float = Field(1.0, ge=0, le=1)
     fp16: float = Field(0, ge=0, description="HFMA2-class instructions (two lanes each)")
@@ -77,6 +80,8 @@ class MemoryAccess(_Strict):
     stride_elements: int = Field(1, ge=1, description="distance between neighbouring lanes, in elements")
     footprint_bytes: int | None = Field(None, gt=0, description="distinct bytes this access touches in the "
                                         "whole launch; default: every access touches new bytes")
+    block_footprint_bytes: int | None = Field(None, gt=0, description="distinct bytes one block touches "
+                                              "with this access (L1 reuse); default: footprint / blocks")
     bank_conflict_ways: int = Field(1, ge=1, le=32, description="shared memory: serialised wavefronts")
     same_address: bool = Field(False, description="atomics: all threads hit one address (serialised)")
     dependent: bool = Field(False, description="address depends on the previous load (pointer chase)")
@@ -91,8 +96,9 @@ class MemoryAccess(_Strict):
             raise ValueError("same_address is only meaningful for op: atomic")
         return self
 
-    def sectors_per_request(self, warp_size: int = 32, sector_bytes: int = 32) -> float:
-        """32-byte sectors one warp-wide instruction touches (global memory)."""
+    def sectors_per_request(self, lanes: int = 32, sector_bytes: int = 32) -> float:
+        """32-byte sectors one warp-wide instruction of ``lanes`` active lanes touches (global memory)."""
+        warp_size = lanes
         warp_bytes = warp_size * self.bytes_per_thread
         if self.pattern == "broadcast":
             return 1.0
@@ -159,6 +165,10 @@ class KernelSpec(_Strict):
 
     def warps_per_block(self, warp_size: int = 32) -> int:
         return math.ceil(self.threads_per_block / warp_size)
+
+    def lanes_per_warp(self, warp_size: int = 32) -> int:
+        """Lanes of a warp that exist (a block smaller than a warp leaves the rest empty)."""
+        return min(warp_size, self.threads_per_block)
 
     @property
     def working_threads(self) -> int:

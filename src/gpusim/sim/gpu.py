@@ -356,7 +356,8 @@ class Gpu:
             classes.append(CustomerClass(
                 population=e["population"], per_queue=e["per_queue"], queue_group=e["sig"],
                 delay_ns=d.latency_ns, scheduler_ns=d.scheduler_ns, l2_ns=d.l2_bytes / self._l2_bytes_per_ns,
-                dram_ns=d.dram_bytes / self._dram_bytes_per_ns, atomic_ns=d.atomic_ns))
+                dram_ns=d.dram_bytes / self._dram_bytes_per_ns, atomic_ns=d.atomic_ns,
+                per_sm=e["per_queue"] * q, block_launch_ns=d.block_launch_ns))
         for e, cls, sol in zip(entries, classes, solve_mva(classes), strict=True):
             d = e["kernel"].demand
             cycle = sol.cycle_ns
@@ -366,6 +367,7 @@ class Gpu:
             scale = sol.scheduler_ns / sched_own if sched_own > 0 else 0.0
             for k in parts_sched:
                 parts[k] *= scale
+            parts["block_launch"] = sol.block_launch_ns / cycle
             parts["memory_bandwidth"] = (sol.dram_ns + sol.l2_ns) / cycle
             parts["atomics"] = sol.atomic_ns / cycle
             del cls

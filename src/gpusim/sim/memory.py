@@ -36,7 +36,7 @@ def access_traffic_bytes(a: MemoryAccess, spec: KernelSpec, phase: Phase, warp_s
     """Sector bytes the access moves through L2 over the whole launch."""
     warps = spec.blocks * spec.warps_per_block(warp_size) * spec.working_threads / spec.total_threads
     requests = warps * phase.trips * phase.warp_fraction * a.count
-    return requests * a.sectors_per_request(warp_size, SECTOR_BYTES) * SECTOR_BYTES
+    return requests * a.sectors_per_request(spec.lanes_per_warp(warp_size), SECTOR_BYTES) * SECTOR_BYTES
 
 
 def access_footprint_bytes(a: MemoryAccess, spec: KernelSpec, phase: Phase) -> float:
@@ -48,6 +48,30 @@ def access_footprint_bytes(a: MemoryAccess, spec: KernelSpec, phase: Phase) -> f
         return float(SECTOR_BYTES)
     useful = spec.working_threads * phase.trips * phase.warp_fraction * phase.lane_fraction * a.count
     return min(traffic, useful * a.bytes_per_thread)
+
+
+def access_block_footprint_bytes(a: MemoryAccess, spec: KernelSpec, phase: Phase) -> float:
+    """Distinct bytes one block touches with the access (the spec's value, else an equal share)."""
+    whole = access_footprint_bytes(a, spec, phase)
+    if a.block_footprint_bytes is not None:
+        return min(float(a.block_footprint_bytes), whole)
+    return whole / spec.blocks
+
+
+def l1_hit_rates(spec: KernelSpec, l1_bytes: float, resident_blocks: int) -> dict[tuple[int, int], float]:
+    """Share of each global load's sectors served by the SM's L1: a block's re-touches of its own data,
+    in proportion to how much of the resident blocks' load footprint the L1 holds. Keyed by
+    (phase index, access index); stores and atomics bypass L1."""
+    loads = [(i, j, p, a) for i, p in enumerate(spec.phases) for j, a in enumerate(p.memory)
+             if a.space == "global" and a.op == "load"]
+    footprint = resident_blocks * sum(access_block_footprint_bytes(a, spec, p) for _, _, p, a in loads)
+    held = min(1.0, l1_bytes / footprint) if footprint > 0 else 1.0
+    rates = {}
+    for i, j, p, a in loads:
+        per_block = access_traffic_bytes(a, spec, p) / spec.blocks
+        reuse = max(0.0, 1.0 - access_block_footprint_bytes(a, spec, p) / per_block) if per_block > 0 else 0.0
+        rates[(i, j)] = reuse * held
+    return rates
 
 
 def launch_footprint_bytes(spec: KernelSpec) -> float:
@@ -85,6 +109,8 @@ class CustomerClass:
     l2_ns: float
     dram_ns: float
     atomic_ns: float
+    per_sm: float = 0.0
+    block_launch_ns: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -95,14 +121,16 @@ class ClassSolution:
     dram_ns: float
     atomic_ns: float
     throughput_per_ns: float
+    block_launch_ns: float = 0.0
 
 
 def solve_mva(classes: list[CustomerClass], tolerance: float = 1e-9, max_iterations: int = 2000
               ) -> list[ClassSolution]:
     """Approximate MVA (Bard-Schweitzer) for a closed multi-class network.
 
-    Stations: one scheduler queue per (queue_group) seen per queue, and GPU-wide L2, DRAM and atomic
-    servers. Returns each class's cycle (block life) time and its residence at each station.
+    Stations: one scheduler queue per (queue_group) seen per queue; the SM's block launcher, one per SM
+    (seen per SM); and GPU-wide L2, DRAM and atomic servers. Returns each class's cycle (block life)
+    time and its residence at each station.
     """
     n = len(classes)
     if n == 0:
@@ -112,43 +140,53 @@ def solve_mva(classes: list[CustomerClass], tolerance: float = 1e-9, max_iterati
     q_l2 = [0.0] * n
     q_dram = [0.0] * n
     q_atom = [0.0] * n
+    q_launch = [0.0] * n
+    r_launch = [c.block_launch_ns for c in classes]
     r_sched = [c.scheduler_ns for c in classes]
     r_l2 = [c.l2_ns for c in classes]
     r_dram = [c.dram_ns for c in classes]
     r_atom = [c.atomic_ns for c in classes]
     cycle = [1.0] * n
     group_pop: dict[int, float] = {}
+    group_sm_pop: dict[int, float] = {}
     for c in classes:
         group_pop[c.queue_group] = group_pop.get(c.queue_group, 0.0) + c.per_queue
+        group_sm_pop[c.queue_group] = group_sm_pop.get(c.queue_group, 0.0) + c.per_sm
     total_pop = sum(c.population for c in classes)
     # Schweitzer's "an arrival sees the queue without itself", applied to each station's whole
     # population, so that splitting identical warps into several classes changes nothing.
     own_global = (total_pop - 1.0) / total_pop if total_pop > 1 else 0.0
     own_group = {g: (p - 1.0) / p if p > 1 else 0.0 for g, p in group_pop.items()}
+    own_sm = {g: (p - 1.0) / p if p > 1 else 0.0 for g, p in group_sm_pop.items()}
     for _ in range(max_iterations):
         group_sched: dict[int, float] = {}
+        group_launch: dict[int, float] = {}
         for i, c in enumerate(classes):
             group_sched[c.queue_group] = group_sched.get(c.queue_group, 0.0) + q_sched[i]
+            group_launch[c.queue_group] = group_launch.get(c.queue_group, 0.0) + q_launch[i]
         seen_l2, seen_dram, seen_atom = (sum(q_l2) * own_global, sum(q_dram) * own_global,
                                          sum(q_atom) * own_global)
         change = 0.0
         for i, c in enumerate(classes):
             seen_s = group_sched[c.queue_group] * own_group[c.queue_group]
             r_sched[i] = c.scheduler_ns * (1.0 + seen_s)
+            r_launch[i] = c.block_launch_ns * (1.0 + group_launch[c.queue_group] * own_sm[c.queue_group])
             r_l2[i] = c.l2_ns * (1.0 + seen_l2)
             r_dram[i] = c.dram_ns * (1.0 + seen_dram)
             r_atom[i] = c.atomic_ns * (1.0 + seen_atom)
-            new_cycle = c.delay_ns + r_sched[i] + r_l2[i] + r_dram[i] + r_atom[i]
+            new_cycle = c.delay_ns + r_sched[i] + r_launch[i] + r_l2[i] + r_dram[i] + r_atom[i]
             change = max(change, abs(new_cycle - cycle[i]) / new_cycle)
             cycle[i] = new_cycle
         for i, c in enumerate(classes):
             x = c.population / cycle[i]
             q_sched[i] = 0.5 * q_sched[i] + 0.5 * (c.per_queue / cycle[i]) * r_sched[i]
+            q_launch[i] = 0.5 * q_launch[i] + 0.5 * (c.per_sm / cycle[i]) * r_launch[i]
             q_l2[i] = 0.5 * q_l2[i] + 0.5 * x * r_l2[i]
             q_dram[i] = 0.5 * q_dram[i] + 0.5 * x * r_dram[i]
             q_atom[i] = 0.5 * q_atom[i] + 0.5 * x * r_atom[i]
         if change < tolerance:
             break
     return [ClassSolution(cycle_ns=cycle[i], scheduler_ns=r_sched[i], l2_ns=r_l2[i], dram_ns=r_dram[i],
-                          atomic_ns=r_atom[i], throughput_per_ns=classes[i].population / cycle[i])
+                          atomic_ns=r_atom[i], throughput_per_ns=classes[i].population / cycle[i],
+                          block_launch_ns=r_launch[i])
             for i in range(n)]

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gpusim.hardware.schema import GpuModel
+from gpusim.kernels.occupancy import occupancy
 from gpusim.kernels.spec import KernelSpec, MemoryAccess, Phase
-from gpusim.sim.memory import CacheView, access_hit_rate
+from gpusim.sim.memory import CacheView, access_hit_rate, l1_hit_rates
 
 SECTOR_BYTES = 32
 
@@ -25,7 +26,8 @@ class WarpDemand:
     ``scheduler_ns``: time at one sub-partition (issue or busiest pipe, phase by phase).
     ``latency_ns``: time a lone warp waits beyond its scheduler time (dependency chains, memory
     round trips, barriers, block launch). ``dram_bytes``/``l2_bytes``: bytes it moves at each level.
-    ``atomic_ns``: time at the serialised same-address atomic unit.
+    ``atomic_ns``: time at the serialised same-address atomic unit. ``block_launch_ns``: this warp's
+    share of its block's launch and retirement at the SM's block launcher.
     """
 
     scheduler_ns: float
@@ -33,6 +35,7 @@ class WarpDemand:
     dram_bytes: float
     l2_bytes: float
     atomic_ns: float
+    block_launch_ns: float = 0.0
     parts_ns: dict[str, float] = field(default_factory=dict)
 
 
@@ -69,7 +72,12 @@ def _pipe_cycles(phase: Phase, model: GpuModel) -> dict[str, float]:
             shared += a.count * a.bank_conflict_ways * wavefront_bytes / thr.shared_memory_bytes * q
     cycles["ldst"] = ldst
     cycles["shared"] = shared
-    cycles["issue"] = ins.issue_slots + sum(a.count for a in phase.memory)
+    # A lone dependency chain makes the scheduler switch warps every instruction, so the operand reuse
+    # cache never holds an operand and each three-register FFMA pays a bank conflict; with two or more
+    # independent chains the compiler pairs instructions and the reuse cache hides it.
+    conflicts = ins.fp32 * ins.fp32_three_register_share * max(0.0, 2.0 - phase.independent_chains)
+    cycles["issue"] = (ins.issue_slots + sum(a.count for a in phase.memory)
+                       + conflicts * arch.latency_cycles.register_bank_conflict)
     return cycles
 
 
@@ -101,15 +109,21 @@ def _fetch_waste(a: MemoryAccess, model: GpuModel) -> float:
     return unit / SECTOR_BYTES if isolated else 1.0
 
 
-def _round_latency_ns(accesses: list[tuple[MemoryAccess, float]], model: GpuModel) -> float:
-    """Unloaded latency of one round of independent global loads (the slowest sector decides)."""
-    l2_ns = model.arch.latency_cycles.l2_hit * 1e3 / model.clocks.boost_clock_mhz
+def _round_latency_ns(accesses: list[tuple[MemoryAccess, float, float]], model: GpuModel, lanes: int) -> float:
+    """Unloaded latency of one round of independent global loads (the slowest sector decides).
+
+    Each access comes with its L1 hit share and its L2-or-better hit share of all its sectors."""
+    ns_per_cycle = 1e3 / model.clocks.boost_clock_mhz
+    l1_ns = model.arch.latency_cycles.l1_hit * ns_per_cycle
+    l2_ns = model.arch.latency_cycles.l2_hit * ns_per_cycle
     dram_ns = model.memory.latency_ns
-    p_miss = 0.0
-    for a, hit in accesses:
-        sectors = a.sectors_per_request(model.arch.limits.warp_size, SECTOR_BYTES)
-        p_miss = max(p_miss, 1.0 - hit**sectors)
-    return l2_ns + (dram_ns - l2_ns) * p_miss
+    p_past_l1 = p_dram = 0.0
+    for a, l1_hit, hit in accesses:
+        sectors = a.sectors_per_request(lanes, SECTOR_BYTES)
+        p_past_l1 = max(p_past_l1, 1.0 - l1_hit**sectors)
+        p_dram = max(p_dram, 1.0 - hit**sectors)
+    p_dram = min(p_dram, p_past_l1)
+    return l1_ns + (l2_ns - l1_ns) * p_past_l1 + (dram_ns - l2_ns) * p_dram
 
 
 def warp_demand(spec: KernelSpec, model: GpuModel, cache: CacheView) -> WarpDemand:
@@ -121,7 +135,12 @@ def warp_demand(spec: KernelSpec, model: GpuModel, cache: CacheView) -> WarpDema
     scheduler = latency = dram = l2 = atomic = 0.0
     parts = {"issue": 0.0, "pipes": 0.0, "compute_latency": 0.0, "memory_latency": 0.0, "barrier": 0.0}
     active_share = spec.working_threads / spec.total_threads
-    for phase in spec.phases:
+    lanes = spec.lanes_per_warp(warp)
+    occ = occupancy(spec, model.arch)
+    l1_bytes = max(0, model.arch.limits.l1_shared_per_sm_bytes
+                   - occ.blocks_per_sm * occ.shared_memory_per_block_bytes)
+    l1_rates = l1_hit_rates(spec, l1_bytes, occ.blocks_per_sm)
+    for i, phase in enumerate(spec.phases):
         weight = phase.trips * phase.warp_fraction
         if weight == 0:
             continue
@@ -138,34 +157,32 @@ def warp_demand(spec: KernelSpec, model: GpuModel, cache: CacheView) -> WarpDema
         barrier = phase.barriers * lat.barrier
         parts["barrier"] += weight * barrier * ns_per_cycle
         latency += weight * barrier
-        round_loads: list[tuple[MemoryAccess, float]] = []
+        round_loads: list[tuple[MemoryAccess, float, float]] = []
         mem_latency_ns = 0.0
-        for a in phase.memory:
+        for j, a in enumerate(phase.memory):
             if a.space != "global":
                 continue
             hit = access_hit_rate(a, spec, phase, cache)
-            sectors = a.count * a.sectors_per_request(warp, SECTOR_BYTES)
+            l1_hit = l1_rates.get((i, j), 0.0)
+            sectors = a.count * a.sectors_per_request(lanes, SECTOR_BYTES)
             traffic = sectors * SECTOR_BYTES * active_share
             if a.op == "atomic" and a.same_address:
-                lanes = warp * phase.lane_fraction
-                atomic += weight * a.count * lanes * lat.atomic_same_address * ns_per_cycle * active_share
-            l2 += weight * traffic
+                atomic_lanes = warp * phase.lane_fraction
+                atomic += weight * a.count * atomic_lanes * lat.atomic_same_address * ns_per_cycle * active_share
+            l2 += weight * traffic * (1.0 - l1_hit)
             dram += weight * traffic * (1.0 - hit) * _fetch_waste(a, model)
             if a.op == "load" or a.op == "atomic":
                 if a.dependent:
-                    mem_latency_ns += a.count * _round_latency_ns([(a, hit)], model)
+                    mem_latency_ns += a.count * _round_latency_ns([(a, l1_hit, hit)], model, lanes)
                 else:
-                    round_loads.append((a, hit))
+                    round_loads.append((a, l1_hit, hit))
         if round_loads:
-            mem_latency_ns += _round_latency_ns(round_loads, model)
+            mem_latency_ns += _round_latency_ns(round_loads, model, lanes)
         parts["memory_latency"] += weight * mem_latency_ns
         latency += weight * mem_latency_ns / ns_per_cycle
-    # The SM launches and retires blocks one at a time: a per-SM cost shared by the block's warps,
-    # queued like the SM's other shared units (q sub-partitions share it).
-    q = model.arch.limits.warp_schedulers_per_sm
-    block_launch_cycles = lat.block_launch * q / spec.warps_per_block(warp)
-    scheduler += block_launch_cycles
-    parts["block_launch"] = block_launch_cycles * ns_per_cycle
+    # The SM launches and retires blocks one at a time: a per-SM unit the block's warps share.
+    block_launch_ns = lat.block_launch / spec.warps_per_block(warp) * ns_per_cycle
+    parts["block_launch"] = block_launch_ns
     latency_ns = latency * ns_per_cycle
     return WarpDemand(scheduler_ns=scheduler * ns_per_cycle, latency_ns=latency_ns, dram_bytes=dram,
-                      l2_bytes=l2, atomic_ns=atomic, parts_ns=parts)
+                      l2_bytes=l2, atomic_ns=atomic, block_launch_ns=block_launch_ns, parts_ns=parts)

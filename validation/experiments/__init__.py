@@ -1,0 +1,1 @@
+"""Targeted microbenchmarks that test one hypothesis about the hardware each (not part of the split)."""
