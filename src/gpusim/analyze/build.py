@@ -281,6 +281,15 @@ def critical_path_cycles(instructions: list[Instruction], lat: LatencyCycles,
     return longest
 
 
+def independent_chains(work: list[Instruction], lat: LatencyCycles) -> float:
+    """Instruction-level parallelism of the phase's work (loop control left out): its summed latency
+    over its critical path. The spec divides the whole phase's latency by it, as the hand-written specs
+    do with the number of independent chains of the computation."""
+    total = sum(_latency(i, lat) for i in work)
+    path = critical_path_cycles(work, lat)
+    return round(max(1.0, total / path), 4) if path > 0 else 1.0
+
+
 # --- ptxas loop unrolling ------------------------------------------------------------------------
 
 UNROLL_FACTOR = 4
@@ -374,13 +383,10 @@ def build_phases(kernel: PtxKernel, sample: Sample, lat: LatencyCycles, local_by
             report.name += f", unrolled x{UNROLL_FACTOR} by ptxas"
         ins_counts = phase_instructions(blocks, scale)
         barriers = sum(1 for i in instructions if i.base in ("bar", "barrier") and "warp" not in i.mods)
-        chain_sum = sum(getattr(ins_counts, c) * getattr(lat, c) for c in ("fp32", "fp64", "fp16", "int32", "sfu",
-                                                                           "branch"))
-        chain_sum += sum(a.count for a in memory if a.space == "shared" and a.op == "load") * lat.shared_memory
-        path = critical_path_cycles(instructions, lat, scale)
-        chains = max(1.0, chain_sum / path) if path > 0 else 1.0
+        control = loop_control(blocks[-1]) if blocks[-1].instructions[-1].base == "bra" else set()
+        chains = independent_chains([i for i in instructions if i.index not in control], lat)
         phases.append(Phase(name=report.name, trips=round(s.trips, 6), instructions=ins_counts, memory=tuple(memory),
-                            independent_chains=round(chains, 4), barriers=barriers,
+                            independent_chains=chains, barriers=barriers,
                             warp_fraction=round(s.warp_fraction, 6), lane_fraction=round(max(s.lane_fraction, 1e-6), 6)))
         reports.append(report)
     return phases, reports

@@ -169,7 +169,7 @@ def warp_demand(spec: KernelSpec, model: GpuModel, cache: CacheView) -> WarpDema
             if a.op == "atomic" and a.same_address:
                 atomic_lanes = warp * phase.lane_fraction
                 atomic += weight * a.count * atomic_lanes * lat.atomic_same_address * ns_per_cycle * active_share
-            l2 += weight * traffic * (1.0 - l1_hit)
+            l2 += weight * traffic * (1.0 - l1_hit) * _fetch_waste(a, model)
             dram += weight * traffic * (1.0 - hit) * _fetch_waste(a, model)
             if a.op == "load" or a.op == "atomic":
                 if a.dependent:
