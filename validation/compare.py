@@ -196,18 +196,15 @@ def scatter(rows: Sequence[Row], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 6))
-    for kind, marker in (("kernel", "o"), ("transfer", "s"), ("pipeline", "^"), ("concurrency", "D")):
-        for split, face in (("held-out", None), ("calibration", "none")):
+    styles = (("kernel", "o", "C0"), ("transfer", "s", "C1"), ("pipeline", "^", "C2"), ("concurrency", "D", "C3"))
+    for kind, marker, colour in styles:
+        for split in ("held-out", "calibration"):
             sub = [r for r in rows if r.kind == kind and r.split == split]
-            if sub:
-                ax.scatter(
-                    [r.measured_s for r in sub],
-                    [r.predicted_s for r in sub],
-                    marker=marker,
-                    facecolors=face,
-                    label=f"{kind} ({split})",
-                    alpha=0.8,
-                )
+            if not sub:
+                continue
+            face = colour if split == "held-out" else "none"
+            ax.scatter([r.measured_s for r in sub], [r.predicted_s for r in sub], marker=marker,
+                       facecolors=face, edgecolors=colour, label=f"{kind} ({split})", alpha=0.8)
     lo = min(min(r.measured_s, r.predicted_s) for r in rows) / 2
     hi = max(max(r.measured_s, r.predicted_s) for r in rows) * 2
     ax.plot([lo, hi], [lo, hi], "k-", lw=1)
