@@ -54,11 +54,13 @@ from gpusim.cli import demo as _demo  # noqa: E402
 from gpusim.cli import models as _models  # noqa: E402
 from gpusim.cli import pipeline as _pipeline  # noqa: E402
 from gpusim.cli import predict as _predict  # noqa: E402
+from gpusim.cli import validate as _validate  # noqa: E402
 
 _models.register(app)
 _demo.register(app)
 _predict.register(app)
 _pipeline.register(app)
+_validate.register(app)
 # register command modules here
 
 
