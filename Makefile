@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench validate clean
+.PHONY: demo test lint bench docs validate clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -27,6 +27,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@$(BIN)/python benchmarks/bench_kernel.py
 	@$(BIN)/python benchmarks/bench_pipeline.py
+
+docs: $(STAMP)
+	@$(BIN)/python tools/render_docs.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -89,6 +89,19 @@ def examples(model: object) -> None:
     print()
 
 
+def machine() -> str:
+    """``nproc``, CPU model, Python and OS of this machine."""
+    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (f"nproc {nproc}, {cpu} ({platform.machine()}), Python {sys.version.split()[0]}, "
+            f"{platform.system()} {platform.release()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget-s", type=float, default=20.0,
@@ -96,8 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     model = load_model("h200")
     predict_kernel(load_spec(EXAMPLES / "process.yaml"), model)  # warm-up: imports, caches
-    print(f"Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
-          f"Python {sys.version.split()[0]}, {platform.system()} {platform.release()}\n")
+    print(f"Machine: {machine()}\n")
     grid_sweep(model, args.budget_s)
     examples(model)
 

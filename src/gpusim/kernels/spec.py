@@ -80,8 +80,8 @@ class MemoryAccess(_Strict):
     stride_elements: int = Field(1, ge=1, description="distance between neighbouring lanes, in elements")
     footprint_bytes: int | None = Field(None, gt=0, description="distinct bytes this access touches in the "
                                         "whole launch; default: every access touches new bytes")
-    block_footprint_bytes: int | None = Field(None, gt=0, description="distinct bytes one block touches "
-                                              "with this access (L1 reuse); default: footprint / blocks")
+    block_footprint_bytes: int | None = Field(None, gt=0, description="distinct bytes one block touches with "
+                                              "this access (L1 reuse); default: all it moves, capped by the footprint")
     bank_conflict_ways: int = Field(1, ge=1, le=32, description="shared memory: serialised wavefronts")
     same_address: bool = Field(False, description="atomics: all threads hit one address (serialised)")
     dependent: bool = Field(False, description="address depends on the previous load (pointer chase)")

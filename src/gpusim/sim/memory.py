@@ -51,11 +51,12 @@ def access_footprint_bytes(a: MemoryAccess, spec: KernelSpec, phase: Phase) -> f
 
 
 def access_block_footprint_bytes(a: MemoryAccess, spec: KernelSpec, phase: Phase) -> float:
-    """Distinct bytes one block touches with the access (the spec's value, else an equal share)."""
+    """Distinct bytes one block touches with the access: the spec's value, else everything the block
+    moves (no reuse inside a block) unless the whole launch's footprint is smaller."""
     whole = access_footprint_bytes(a, spec, phase)
     if a.block_footprint_bytes is not None:
         return min(float(a.block_footprint_bytes), whole)
-    return whole / spec.blocks
+    return min(whole, access_traffic_bytes(a, spec, phase) / spec.blocks)
 
 
 def l1_hit_rates(spec: KernelSpec, l1_bytes: float, resident_blocks: int) -> dict[tuple[int, int], float]:

@@ -169,8 +169,11 @@ def warp_demand(spec: KernelSpec, model: GpuModel, cache: CacheView) -> WarpDema
             if a.op == "atomic" and a.same_address:
                 atomic_lanes = warp * phase.lane_fraction
                 atomic += weight * a.count * atomic_lanes * lat.atomic_same_address * ns_per_cycle * active_share
-            l2 += weight * traffic * (1.0 - l1_hit) * _fetch_waste(a, model)
-            dram += weight * traffic * (1.0 - hit) * _fetch_waste(a, model)
+            waste = _fetch_waste(a, model)
+            past_l1 = traffic * (1.0 - l1_hit) * waste
+            l2 += weight * past_l1
+            # L1 hits are re-touches, which L2 would have served: DRAM sees at most what passes L1.
+            dram += weight * min(past_l1, traffic * (1.0 - hit) * waste)
             if a.op == "load" or a.op == "atomic":
                 if a.dependent:
                     mem_latency_ns += a.count * _round_latency_ns([(a, l1_hit, hit)], model, lanes)
