@@ -18,7 +18,7 @@ LAYERS = {
     "gpusim.sim": 4,
     "gpusim.predict": 5, "gpusim.pipelines": 5,
     "gpusim.timeline": 6,
-    "gpusim.report": 7,
+    "gpusim.report": 7, "gpusim.seed_example": 7,
     "gpusim.cli": 8,
     "gpusim": 8,  # the package __init__ re-exports
 }
