@@ -137,7 +137,12 @@ def _stats_table(rows: Sequence[Row]) -> list[str]:
     kinds = sorted({r.kind for r in rows})
     for label, subset in (
         [("all held-out", [r for r in rows if r.split == "held-out"])]
-        + [(f"held-out {k}s", [r for r in rows if r.split == "held-out" and r.kind == k]) for k in kinds]
+        + [(f"held-out {k} cases", [r for r in rows if r.split == "held-out" and r.kind == k]) for k in kinds]
+        + [
+            (f"held-out {k} cases, {tag}", [r for r in rows if r.split == "held-out" and r.kind == k and tag in r.name])
+            for k, tag in (("transfer", "pinned"), ("transfer", "pageable"), ("pipeline", "prequeued"),
+                           ("pipeline", "live"))
+        ]
         + [("calibration (fitted, not accuracy)", [r for r in rows if r.split == "calibration"])]
     ):
         s = stats(subset)
