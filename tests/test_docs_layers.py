@@ -16,7 +16,7 @@ LAYERS = {
     "gpusim.kernels": 2,
     "gpusim.analytic": 3,
     "gpusim.sim": 4,
-    "gpusim.predict": 5, "gpusim.pipelines": 5,
+    "gpusim.predict": 5, "gpusim.pipelines": 5, "gpusim.analyze": 5,
     "gpusim.timeline": 6,
     "gpusim.report": 7, "gpusim.seed_example": 7,
     "gpusim.cli": 8,

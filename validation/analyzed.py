@@ -23,22 +23,15 @@ import numpy as np
 
 import validation  # noqa: F401  (NumPy compatibility alias before numba.cuda)
 from gpusim.analyze import analyze_kernel
-from gpusim.analyze.args import affine, constant, uniform
+from gpusim.analyze.args import affine, constant, permutation, uniform
 from gpusim.kernels import KernelSpec
 
 Case = dict[str, Any]
 ARCH = "sm_90"
-PERMUTATION_MULTIPLIER = 0x9E3779B1  # odd: i -> (a * i + b) mod 2**k is a permutation
 
 
 def _zeros(shape: int | tuple[int, ...], dtype: Any = np.float32) -> Any:
     return constant(shape, 0.0, dtype)
-
-
-def _permutation(n: int, seed: int) -> Any:
-    if n & (n - 1) == 0:
-        return affine(n, PERMUTATION_MULTIPLIER, seed % n, np.int32)
-    return np.random.default_rng(seed).permutation(n).astype(np.int32)
 
 
 def kernel_and_args(case: Case) -> tuple[str, tuple[Any, ...], int]:
@@ -77,7 +70,7 @@ def kernel_and_args(case: Case) -> tuple[str, tuple[Any, ...], int]:
     if family == "strided":
         return "strided_read", (_zeros(n), uniform(n, -1, 1, seed=n), case["stride"], n - 1), 0
     if family == "gather":
-        return "gather", (_zeros(n), uniform(n, -1, 1, seed=n), _permutation(n, zlib.crc32(case["name"].encode()))), 0
+        return "gather", (_zeros(n), uniform(n, -1, 1, seed=n), permutation(n, zlib.crc32(case["name"].encode()))), 0
     if family == "shared_stage":
         per_block = case["elements_per_block"]
         return "shared_stage_reverse", (_zeros(n), uniform(n, -1, 1, seed=n), per_block), case["dynamic_shared_bytes"]

@@ -24,7 +24,7 @@ from gpusim.analyze.sample import DEFAULT_SAMPLE_BLOCKS, run_sample
 from gpusim.errors import SpecError
 from gpusim.kernels.spec import KernelSpec
 
-__all__ = ["Analysis", "VirtualArray", "analyze_kernel", "argument_types"]
+__all__ = ["Analysis", "VirtualArray", "analyze_kernel", "argument_types", "signature_types"]
 
 MODEL_FOR_ARCH = {(8, 0): "a100", (9, 0): "h200"}
 
@@ -82,7 +82,8 @@ def argument_types(args: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _signature_types(signature: Any) -> tuple[Any, ...]:
+def signature_types(signature: Any) -> tuple[Any, ...]:
+    """Numba argument types of a signature (``"float32[:], int32"`` or ``"void(float32[:], int32)"``)."""
     numba_cuda()
     from numba.core import sigutils
 
@@ -115,7 +116,7 @@ def analyze_kernel(kernel: Any, args: Sequence[Any], grid: int | Sequence[int], 
     grid3, block3 = _dim3(grid, "grid"), _dim3(block, "block")
     if block3[0] * block3[1] * block3[2] > 1024:
         raise SpecError(f"block: {block3} has more than 1024 threads")
-    types = _signature_types(signature) if signature is not None else argument_types(args)
+    types = signature_types(signature) if signature is not None else argument_types(args)
     if len(types) != len(args):
         raise SpecError(f"the signature has {len(types)} arguments but {len(args)} were given")
     cc = parse_arch(arch)
@@ -124,9 +125,14 @@ def analyze_kernel(kernel: Any, args: Sequence[Any], grid: int | Sequence[int], 
         src_file = inspect.getsourcefile(func) or ""
     except TypeError:
         src_file = ""
-    source = f"{os.path.relpath(src_file) if src_file else '<kernel>'}"
+    source = os.path.relpath(src_file) if src_file else "<kernel>"
+    if source.startswith(".."):
+        source = src_file
     ptx = compile_ptx(func, types, arch, fastmath)
-    parsed = parse_kernel(ptx, kname)
+    try:
+        parsed = parse_kernel(ptx, kname)
+    except SpecError as exc:
+        raise SpecError(f"{source}: kernel {kname}: {exc}") from None
     try:
         res = resources(ptx, arch, parsed.static_shared_bytes)
     except SpecError as exc:
@@ -137,9 +143,11 @@ def analyze_kernel(kernel: Any, args: Sequence[Any], grid: int | Sequence[int], 
                         "give its size in bytes (--dynamic-shared-bytes)")
     try:
         sample = run_sample(parsed, tuple(args), types, grid3, block3, dynamic_shared_bytes, sample_blocks, seed,
-                            max_steps, source)
+                            max_steps, source, kname)
     except SpecError as exc:
         text = str(exc)
+        if text.startswith("line "):  # from the parser or memory: put the file and kernel in front
+            text = f"{source}:{text[5:].split(':', 1)[0]}: kernel {kname}:{text[5:].split(':', 1)[1]}"
         raise SpecError(text if text.startswith(source) else f"{source}: kernel {kname}: {text}") from None
     from gpusim.hardware import load_model
 

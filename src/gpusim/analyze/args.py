@@ -6,7 +6,7 @@
 - ``SHAPE[:INIT]`` for an array, SHAPE ``N`` or ``NxM[xK]``; INIT is ``zeros`` (default),
   ``fill=V``, ``uniform=LO,HI``, ``arange``, ``affine=A,B`` (element k is ``(A*k + B) mod size``: with
   A odd and a power-of-two size, a permutation; ``affine=1,S`` is a chain of stride S), ``perm``
-  (a random permutation; allocated);
+  (a random permutation of a 1-D array: computed per element for power-of-two sizes);
 - ``@FILE.npy``: a NumPy array from a file.
 """
 
@@ -57,6 +57,27 @@ def affine(shape: int | tuple[int, ...], a: int, b: int, dtype: Any = np.int32) 
         return np.array([(int(i) * a + b) % size for i in k], dtype=np.int64)
 
     return VirtualArray(_shape(shape), np.dtype(dtype), fill, f"affine={a},{b}")
+
+
+def permutation(size: int, seed: int = 0, dtype: Any = np.int32) -> Any:
+    """A random-looking permutation of ``range(size)``: computed per element (xor-shift-multiply rounds,
+    each a bijection modulo ``2**k``) when ``size`` is a power of two, else drawn and allocated."""
+    if size & (size - 1):
+        return np.random.default_rng(seed).permutation(size).astype(dtype)
+    bits = max(1, size.bit_length() - 1)
+    mask = np.uint64(size - 1)
+    keys = [np.uint64((int(v) | 1) & (size - 1) | 1) for v in _mix(np.arange(3, dtype=np.uint64), seed)]
+    shift = np.uint64(max(1, bits // 2))
+
+    def fill(k: np.ndarray) -> np.ndarray:
+        x = k.astype(np.uint64) & mask
+        with np.errstate(over="ignore"):
+            for key in keys:
+                x = (x * key) & mask
+                x ^= x >> shift
+        return x
+
+    return VirtualArray((size,), np.dtype(dtype), fill, "perm")
 
 
 def _shape(shape: int | tuple[int, ...]) -> tuple[int, ...]:
@@ -113,9 +134,8 @@ def _array(shape: tuple[int, ...], dtype: np.dtype, init: str, where: str) -> An
         return affine(shape, 1, 0, dtype)
     if name == "affine" and len(nums) == 2 and all(v.is_integer() for v in nums):
         return affine(shape, int(nums[0]), int(nums[1]), dtype)
-    if name == "perm" and not nums:
-        size = int(np.prod(shape))
-        return np.random.default_rng(0).permutation(size).astype(dtype).reshape(shape)
+    if name == "perm" and not nums and len(shape) == 1:
+        return permutation(shape[0], 0, dtype)
     raise SpecError(f"{where}: unknown INIT {init!r} (zeros, fill=V, uniform=LO,HI, arange, affine=A,B, perm)")
 
 

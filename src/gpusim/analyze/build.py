@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gpusim.analyze import fold
 from gpusim.analyze.classify import costs, is_fma
 from gpusim.analyze.ptx import BasicBlock, Instruction, PtxKernel
 from gpusim.analyze.sample import Sample
@@ -319,7 +320,8 @@ def ptxas_unrolls(block: BasicBlock) -> bool:
         if ins.base in ("bar", "barrier", "atom", "red", "call"):
             return False
         defs, uses = _defs_uses(ins)
-        if ins.base in ("add", "sub") and defs and defs[0] in uses:  # an induction variable
+        integer = (ins.type_suffix or "f")[0] in "sub"
+        if ins.base in ("add", "sub") and integer and defs and defs[0] in uses:  # an induction variable
             step = [op for op in ins.operands[1:] if op != defs[0]]
             if not step or step[0].startswith("%"):
                 return False
@@ -333,11 +335,14 @@ def phase_instructions(blocks: list[BasicBlock], scale: dict[int, float] | None 
     """Class counts of the blocks; ``scale`` weighs single instructions (amortised loop control)."""
     total: Counter[str] = Counter()
     fma = {"fp32": 0.0, "fp64": 0.0}
+    three_register = 0.0
     for b in blocks:
         for ins in b.instructions:
             f = (scale or {}).get(ins.index, 1.0)
             c = {k: v * f for k, v in costs(ins).items()}
             total.update(c)
+            if is_fma(ins) and ins.type_suffix == "f32" and all(op.startswith("%") for op in ins.operands[1:4]):
+                three_register += c.get("fp32", 0.0)
             if is_fma(ins):
                 for cls in fma:
                     fma[cls] += c.get(cls, 0.0)
@@ -345,6 +350,8 @@ def phase_instructions(blocks: list[BasicBlock], scale: dict[int, float] | None 
     for cls in fma:
         if total[cls] and fma[cls] < total[cls]:
             fields[f"{cls}_fma_fraction"] = round(fma[cls] / total[cls], 6)
+    if three_register and "fp32_three_register_share" in Instructions.model_fields:
+        fields["fp32_three_register_share"] = round(min(1.0, three_register / total["fp32"]), 6)
     return Instructions.model_validate(fields)
 
 
@@ -357,6 +364,12 @@ def _phase_name(kind: str, lines: list[int]) -> str:
 def build_phases(kernel: PtxKernel, sample: Sample, lat: LatencyCycles, local_bytes: int = 0,
                  ) -> tuple[list[Phase], list[PhaseReport]]:
     stats = block_stats(sample, kernel)
+    folded, narrow = fold.analyse(kernel)
+    base_scale = dict.fromkeys(folded, 0.0)
+    for i in narrow:
+        total = sum(costs(kernel.instructions[i]).values())
+        if total > 1:
+            base_scale[i] = 1.0 / total
     threads = sample.lanes.ntid[0] * sample.lanes.ntid[1] * sample.lanes.ntid[2] * sample.total_blocks
     phases, reports = [], []
     for group in group_blocks(kernel, stats):
@@ -377,9 +390,10 @@ def build_phases(kernel: PtxKernel, sample: Sample, lat: LatencyCycles, local_by
             if acc is not None:
                 memory.append(acc.spec)
                 report.accesses.append(acc)
-        scale: dict[int, float] = {}
+        scale = {i.index: base_scale[i.index] for i in instructions if i.index in base_scale}
         if len(blocks) == 1 and ptxas_unrolls(blocks[0]) and s.trips >= UNROLL_FACTOR:
-            scale = dict.fromkeys(loop_control(blocks[0]), 1.0 / UNROLL_FACTOR)
+            for i in loop_control(blocks[0]):
+                scale[i] = scale.get(i, 1.0) / UNROLL_FACTOR
             report.name += f", unrolled x{UNROLL_FACTOR} by ptxas"
         ins_counts = phase_instructions(blocks, scale)
         barriers = sum(1 for i in instructions if i.base in ("bar", "barrier") and "warp" not in i.mods)
@@ -387,7 +401,8 @@ def build_phases(kernel: PtxKernel, sample: Sample, lat: LatencyCycles, local_by
         chains = independent_chains([i for i in instructions if i.index not in control], lat)
         phases.append(Phase(name=report.name, trips=round(s.trips, 6), instructions=ins_counts, memory=tuple(memory),
                             independent_chains=chains, barriers=barriers,
-                            warp_fraction=round(s.warp_fraction, 6), lane_fraction=round(max(s.lane_fraction, 1e-6), 6)))
+                            warp_fraction=round(s.warp_fraction, 6),
+                            lane_fraction=round(max(s.lane_fraction, 1e-6), 6)))
         reports.append(report)
     return phases, reports
 

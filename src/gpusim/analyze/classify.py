@@ -61,7 +61,7 @@ def costs(ins: Instruction) -> Costs:
     if base == "cvt":
         types = [m for m in mods if m in ("b8", "s8", "u8", "b16", "s16", "u16", "f16", "bf16", "s32", "u32", "f32",
                                           "s64", "u64", "f64")]
-        dst, src = (types + [None, None])[:2]
+        dst, src = [*types, None, None][:2]
         if dst and src and dst[0] in "su" and src[0] in "su":
             widening_signed = src[0] == "s" and int(dst[1:]) > int(src[1:])
             return {"int32": 1.0} if widening_signed or "sat" in mods else {}

@@ -21,7 +21,7 @@ from typing import Any
 
 from gpusim.errors import SpecError
 
-ARCHS = {"sm_80": (8, 0), "sm_86": (8, 6), "sm_89": (8, 9), "sm_90": (9, 0)}
+ARCHS = {"sm_80": (8, 0), "sm_90": (9, 0)}
 ESTIMATED_REGISTERS = 32
 
 
@@ -50,7 +50,7 @@ def numba_cuda() -> Any:
 
 def parse_arch(arch: str) -> tuple[int, int]:
     key = arch.lower().replace("compute_", "sm_")
-    if key in ("sm80", "sm90", "sm86", "sm89"):
+    if key in ("sm80", "sm90"):
         key = key[:2] + "_" + key[2:]
     if key not in ARCHS:
         raise SpecError(f"--arch: must be one of {', '.join(ARCHS)} (got {arch!r})")
@@ -106,7 +106,8 @@ def resources(ptx: str, arch: str = "sm_90", static_shared_bytes: int = 0) -> Re
     if tool is None:
         return Resources(ESTIMATED_REGISTERS, static_shared_bytes, 0,
                          f"estimate ({ESTIMATED_REGISTERS} registers; ptxas not found)")
-    gpu = "sm_%d%d" % parse_arch(arch)
+    major, minor = parse_arch(arch)
+    gpu = f"sm_{major}{minor}"
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "kernel.ptx")
         with open(src, "w") as handle:

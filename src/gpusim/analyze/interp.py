@@ -95,7 +95,8 @@ class Interpreter:
     """Runs one kernel on `Lanes` with its parameter values and memory; `run` returns the `Trace`."""
 
     def __init__(self, kernel: PtxKernel, params: dict[str, object], lanes: Lanes, memory: GlobalMemory,
-                 dynamic_shared_bytes: int = 0, max_steps: int = 2_000_000, source: str = "") -> None:
+                 dynamic_shared_bytes: int = 0, max_steps: int = 2_000_000, source: str = "",
+                 kernel_name: str = "") -> None:
         self.k = kernel
         self.params = params
         self.lanes = lanes
@@ -103,6 +104,7 @@ class Interpreter:
         self.n = lanes.size
         self.max_steps = max_steps
         self.source = source
+        self.kernel_name = kernel_name or kernel.name
         self.regs: dict[str, np.ndarray] = {}
         self.shared_offsets: dict[str, int] = {}
         offset = 0
@@ -127,7 +129,7 @@ class Interpreter:
 
     def _error(self, ins: Instruction, what: str) -> SpecError:
         where = f"{self.source}:{ins.line}" if self.source else f"line {ins.line}"
-        return SpecError(f"{where}: {what} (PTX `{ins.text}`)")
+        return SpecError(f"{where}: kernel {self.kernel_name}: {what} (PTX `{' '.join(ins.text.split())}`)")
 
     # --- operands ------------------------------------------------------------------------------
 
@@ -339,8 +341,9 @@ class Interpreter:
                 self.trace.block_executed(block.index, mask)
                 steps += len(block.instructions)
                 if steps > self.max_steps:
-                    raise SpecError(f"{self.source or self.k.name}: the sampled run exceeded {self.max_steps:,} warp "
-                                    "instructions; give smaller example arguments or raise max_steps")
+                    raise SpecError(f"{self.source}: kernel {self.kernel_name}: the sampled run exceeded "
+                                    f"{self.max_steps:,} block-instruction steps; give smaller example arguments "
+                                    "or raise max_steps")
                 for ins in block.instructions[:-1]:
                     self.ops[ins.index](mask)
                 last = block.instructions[-1] if block.instructions else None

@@ -286,7 +286,7 @@ def _setp(m: Interpreter, ins: Instruction) -> Run:
     out_p = m.writer(dests[0])
     out_q = m.writer(dests[1]) if len(dests) > 1 else None
     if ins.base == "set":
-        dst_t = [x for x in ins.mods if x in TYPE_BYTES][0]
+        dst_t = next(x for x in ins.mods if x in TYPE_BYTES)
         one = 1.0 if _float(dst_t) else np.array(-1).astype(NP[dst_t])
 
     def run(mask: np.ndarray) -> None:
@@ -421,7 +421,9 @@ def _record(m: Interpreter, ins: Instruction, space: str, op: str, idx: np.ndarr
     if kind.startswith("local"):
         # thread-private local memory is interleaved by lane: a warp's access is coalesced
         offs = addrs - np.uint64(LOCAL_WINDOW) if kind == "local_generic" else addrs
-        fake = np.uint64(1 << 40) + offs * np.uint64(m.n) + idx.astype(np.uint64) * np.uint64(nbytes)
+        word = offs // np.uint64(4)
+        fake = (np.uint64(1 << 40) + word * np.uint64(4 * m.n) + idx.astype(np.uint64) * np.uint64(4)
+                + offs % np.uint64(4))
         m.trace.access(ins.index, "global", op, nbytes, idx, fake, region=-2)
         return
     region = int((int(addrs.min()) - GLOBAL_BASE) // REGION_BYTES)

@@ -60,7 +60,8 @@ def make_lanes(grid: tuple[int, int, int], block: tuple[int, int, int], block_id
     slot = np.repeat(np.arange(len(block_ids), dtype=np.int64), threads)
     bid = np.repeat(np.asarray(block_ids, dtype=np.int64), threads)
     u32 = np.uint32
-    tid = ((t % block[0]).astype(u32), ((t // block[0]) % block[1]).astype(u32), (t // (block[0] * block[1])).astype(u32))
+    tid = ((t % block[0]).astype(u32), ((t // block[0]) % block[1]).astype(u32),
+           (t // (block[0] * block[1])).astype(u32))
     ctaid = ((bid % grid[0]).astype(u32), ((bid // grid[0]) % grid[1]).astype(u32),
              (bid // (grid[0] * grid[1])).astype(u32))
     return Lanes(tid=tid, ctaid=ctaid, ntid=block, nctaid=grid, slot=slot, warp=slot * warps_per_block + t // WARP,
@@ -116,14 +117,14 @@ def typed_params(kernel: PtxKernel, values: list[Any]) -> dict[str, np.generic]:
 def run_sample(kernel: PtxKernel, args: tuple[Any, ...], types: tuple[Any, ...], grid: tuple[int, int, int],
                block: tuple[int, int, int], dynamic_shared_bytes: int = 0,
                sample_blocks: int = DEFAULT_SAMPLE_BLOCKS, seed: int = 0, max_steps: int = 2_000_000,
-               source: str = "") -> Sample:
+               source: str = "", kernel_name: str = "") -> Sample:
     """Run the sampled blocks of ``kernel`` on ``args`` and return the weighted trace."""
     total = grid[0] * grid[1] * grid[2]
     block_ids, block_weights = choose_blocks(total, sample_blocks, seed)
     memory = GlobalMemory()
     params = typed_params(kernel, flatten_args(args, types, memory))
     lanes = make_lanes(grid, block, block_ids)
-    interp = Interpreter(kernel, params, lanes, memory, dynamic_shared_bytes, max_steps, source)
+    interp = Interpreter(kernel, params, lanes, memory, dynamic_shared_bytes, max_steps, source, kernel_name)
     trace = interp.run()
     threads = block[0] * block[1] * block[2]
     wpb = -(-threads // WARP)

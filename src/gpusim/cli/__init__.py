@@ -50,6 +50,7 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str))
 
 
+from gpusim.cli import analyze as _analyze  # noqa: E402
 from gpusim.cli import demo as _demo  # noqa: E402
 from gpusim.cli import models as _models  # noqa: E402
 from gpusim.cli import pipeline as _pipeline  # noqa: E402
@@ -61,6 +62,7 @@ _demo.register(app)
 _predict.register(app)
 _pipeline.register(app)
 _validate.register(app)
+_analyze.register(app)
 # register command modules here
 
 
