@@ -107,8 +107,19 @@ def measured_time_s(entry: dict[str, Any]) -> float | None:
     return float(t)
 
 
-def compare(document: dict[str, Any], model: GpuModel | None = None) -> list[Row]:
-    """Rows of predicted vs measured for every measurement the model can predict."""
+ANALYSED = "kernel (analysed spec)"
+
+
+def predict_analysed_case(case: dict[str, Any], model: GpuModel) -> float:
+    """The kernel case predicted from the spec `gpusim analyze` derives from its Numba kernel."""
+    from validation.analyzed import analyzed_spec_for_case
+
+    return predict_kernel(analyzed_spec_for_case(case), model, warm_l2=warm_l2(case)).time_s
+
+
+def compare(document: dict[str, Any], model: GpuModel | None = None, analysed: bool = False) -> list[Row]:
+    """Rows of predicted vs measured for every measurement the model can predict; with ``analysed``,
+    kernels a second time from their analysed specs (kind ``kernel (analysed spec)``)."""
     model = model or load_model(document["gpu_model"])
     predictors = _predictors()
     rows = []
@@ -120,6 +131,8 @@ def compare(document: dict[str, Any], model: GpuModel | None = None) -> list[Row
         predicted = predictors[kind](case, model)
         split = "calibration" if is_calibration(kind, case) else "held-out"
         rows.append(Row(case["name"], kind, split, measured, predicted))
+        if analysed and kind == "kernel":
+            rows.append(Row(case["name"], ANALYSED, split, measured, predict_analysed_case(case, model)))
     return rows
 
 
@@ -136,14 +149,15 @@ def _stats_table(rows: Sequence[Row]) -> list[str]:
     ]
     kinds = sorted({r.kind for r in rows})
     for label, subset in (
-        [("all held-out", [r for r in rows if r.split == "held-out"])]
+        [("all held-out (hand-written specs)", [r for r in rows if r.split == "held-out" and r.kind != ANALYSED])]
         + [(f"held-out {k} cases", [r for r in rows if r.split == "held-out" and r.kind == k]) for k in kinds]
         + [
             (f"held-out {k} cases, {tag}", [r for r in rows if r.split == "held-out" and r.kind == k and tag in r.name])
             for k, tag in (("transfer", "pinned"), ("transfer", "pageable"), ("pipeline", "prequeued"),
                            ("pipeline", "live"))
         ]
-        + [("calibration (fitted, not accuracy)", [r for r in rows if r.split == "calibration"])]
+        + [("calibration (fitted, not accuracy)",
+            [r for r in rows if r.split == "calibration" and r.kind != ANALYSED])]
     ):
         s = stats(subset)
         if s.n:
@@ -201,15 +215,19 @@ def scatter(rows: Sequence[Row], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 6))
-    styles = (("kernel", "o", "C0"), ("transfer", "s", "C1"), ("pipeline", "^", "C2"), ("concurrency", "D", "C3"))
+    styles = (("kernel", "o", "C0"), ("transfer", "s", "C1"), ("pipeline", "^", "C2"), ("concurrency", "D", "C3"),
+              (ANALYSED, "x", "C4"))
     for kind, marker, colour in styles:
         for split in ("held-out", "calibration"):
             sub = [r for r in rows if r.kind == kind and r.split == split]
             if not sub:
                 continue
-            face = colour if split == "held-out" else "none"
-            ax.scatter([r.measured_s for r in sub], [r.predicted_s for r in sub], marker=marker,
-                       facecolors=face, edgecolors=colour, label=f"{kind} ({split})", alpha=0.8)
+            xs, ys, label = [r.measured_s for r in sub], [r.predicted_s for r in sub], f"{kind} ({split})"
+            if marker == "x":
+                ax.scatter(xs, ys, marker=marker, color=colour, label=label, alpha=0.8)
+            else:
+                face = colour if split == "held-out" else "none"
+                ax.scatter(xs, ys, marker=marker, facecolors=face, edgecolors=colour, label=label, alpha=0.8)
     lo = min(min(r.measured_s, r.predicted_s) for r in rows) / 2
     hi = max(max(r.measured_s, r.predicted_s) for r in rows) * 2
     ax.plot([lo, hi], [lo, hi], "k-", lw=1)
@@ -241,11 +259,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("data", nargs="?", type=Path, help="measurement JSON (default: newest in validation/data)")
     parser.add_argument("--doc", type=Path, default=DOC, help="markdown file to write")
     parser.add_argument("--no-write", action="store_true", help="print the statistics only")
+    parser.add_argument("--no-analysed", action="store_true",
+                        help="skip the analysed specs (gpusim analyze on each Numba kernel; needs libNVVM)")
     args = parser.parse_args(argv)
     try:
         path = args.data or latest_data()
         document = load_document(path)
-        rows = compare(document)
+        rows = compare(document, analysed=not args.no_analysed)
     except GpusimError as exc:
         print(f"compare: error: {exc}", file=sys.stderr)
         return 2
