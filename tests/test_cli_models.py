@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from gpusim.cli import app
@@ -69,3 +70,17 @@ def test_bad_model_exits_2_with_one_line(model_copy: Path) -> None:
 def test_unknown_option_exits_2() -> None:
     result = runner.invoke(app, ["show", "h200", "--frobnicate"])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["predict"], "gpusim: error: predict: Missing argument 'specs'."),
+    (["show", "h200", "--frobnicate"], "gpusim: error: show: No such option: --frobnicate"),
+    (["show", "models/arch/sm90.yaml"], "sm90.yaml: kind: this is an architecture layer"),
+])
+def test_usage_mistakes_are_one_line_from_the_script(args: list[str], message: str) -> None:
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-m", "gpusim.cli", *args], capture_output=True, text=True,
+                          cwd=root, check=False)
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message.split(": error: ")[-1] in lines[0], proc.stderr

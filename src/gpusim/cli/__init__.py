@@ -66,6 +66,30 @@ _analyze.register(app)
 # register command modules here
 
 
+def _usage_error_types() -> tuple[type[Exception], type[Exception]]:
+    try:  # typer >= 0.20 vendors click
+        from typer._click.exceptions import NoArgsIsHelpError, UsageError
+    except ImportError:  # pragma: no cover - older typer on click
+        from click.exceptions import NoArgsIsHelpError, UsageError  # type: ignore[no-redef]
+    return NoArgsIsHelpError, UsageError
+
+
 def main() -> None:
-    """Entry point of the ``gpusim`` script."""
-    app()
+    """Entry point of the ``gpusim`` script: a usage mistake is one line on stderr and exit code 2."""
+    no_args, usage_error = _usage_error_types()
+    try:
+        result = app(standalone_mode=False)
+    except no_args as exc:
+        print(exc.ctx.get_help() if exc.ctx else "gpusim --help")  # type: ignore[attr-defined]
+        sys.exit(0)
+    except usage_error as exc:
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.command_path.removeprefix(ctx.find_root().info_name or "").strip() if ctx is not None else ""
+        prefix = f"{command}: " if command else ""
+        print(f"gpusim: error: {prefix}{exc.format_message()}", file=sys.stderr)  # type: ignore[attr-defined]
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -145,6 +145,9 @@ def load_model_with_sources(name_or_path: str | os.PathLike[str]) -> LoadedModel
     """Load and validate a model; also return each value's source and the files read."""
     path = _resolve_path(name_or_path)
     data = _read_yaml(path)
+    if data.get("kind") == "architecture":
+        raise ModelError(located(str(path), "kind", "this is an architecture layer; give a product file "
+                                 "(kind: product), e.g. one of models/*.yaml"))
     allowed = {"kind", "name", "marketing_name", "arch", "references", *_PRODUCT_SECTIONS}
     for key in data:
         if key not in allowed:
