@@ -56,3 +56,12 @@ def test_write_value_keeps_the_note(tmp_path: Path) -> None:
     assert line.startswith('  latency_ns: {value: 512, source: "fitted: x.json"')
     with pytest.raises(Exception, match="no one-line sourced value"):
         write_value(path, "no_such_key", 1.0, "fitted: x.json")
+
+
+def test_repeat_run_is_close_for_kernels() -> None:
+    from validation.repeatability import differences
+
+    repeat = DATA.parent / "repeat" / f"{DATA.stem}-run2.json"
+    diffs = differences(load_document(DATA), load_document(repeat))
+    kernels = sorted(abs(d) for kind, d in diffs.values() if kind == "kernel")
+    assert len(kernels) >= 60 and kernels[len(kernels) // 2] < 0.02

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -168,6 +169,20 @@ def _stats_table(rows: Sequence[Row]) -> list[str]:
     return lines
 
 
+def repeatability_section(data_path: Path) -> list[str]:
+    """Run-to-run differences against repeat runs kept in ``validation/data/repeat/<stem>-run*.json``."""
+    from validation.repeatability import differences, table
+
+    repeats = sorted((data_path.parent / "repeat").glob(f"{data_path.stem}-run*.json"))
+    if not repeats:
+        return []
+    out = ["## Repeatability (the noise floor)", "",
+           f"The same harness run again on the same GPU (`{repeats[0].relative_to(ROOT)}`) against the data "
+           "above: relative differences of the medians. Model errors within these are noise.", ""]
+    out += table(differences(load_document(data_path), load_document(repeats[0])))
+    return [*out, ""]
+
+
 def render(document: dict[str, Any], rows: Sequence[Row], data_path: Path, notes: str = "") -> str:
     """docs/validation.md from the rows: generated, never edited by hand."""
     dev = document.get("device", {})
@@ -191,6 +206,7 @@ def render(document: dict[str, Any], rows: Sequence[Row], data_path: Path, notes
     ]
     out += _stats_table(rows)
     out += ["", f"![predicted vs measured]({SCATTER.name})", ""]
+    out += repeatability_section(data_path)
     if notes:
         out += ["## Where the model is off, and why", "", notes.strip(), ""]
     out += [
@@ -245,7 +261,8 @@ def scatter(rows: Sequence[Row], path: Path) -> None:
 
 
 def latest_data() -> Path:
-    files = sorted(DATA_DIR.glob("*.json"))
+    dated = re.compile(r".+-\d{4}-\d{2}-\d{2}$")  # <gpu>-<YYYY-MM-DD>.json, not the experiments' files
+    files = sorted((p for p in DATA_DIR.glob("*.json") if dated.match(p.stem)), key=lambda p: p.stem[-10:])
     if not files:
         raise GpusimError(f"{DATA_DIR}: no measurement files (run validation/run.py on a GPU first)")
     return files[-1]
