@@ -49,10 +49,14 @@ class Analysis:
                  f"({self.warp_instructions_run:,} block-instruction steps)"]
         for p in self.phases:
             for a in p.accesses:
-                lines.append(f"#   {p.name}: line {a.line} `{a.ptx.split()[0]}` measured "
-                             f"{a.sectors_per_request:.2f} sectors/request -> {a.spec.pattern}"
-                             + (f" x{a.spec.stride_elements}" if a.spec.pattern == "strided" else "")
-                             + (f", {a.spec.bank_conflict_ways}-way banks" if a.spec.space == "shared" else ""))
+                merged = f" x{a.merged} (one {a.vector_bytes}-byte vector load)" if a.merged > 1 else ""
+                head = f"#   {p.name}: line {a.line} `{a.ptx.split()[0]}`{merged} measured "
+                if a.spec.space == "shared":
+                    lines.append(head + f"{a.wavefronts:.2f} wavefronts/request -> {a.spec.bytes_per_thread} bytes, "
+                                 f"{a.spec.bank_conflict_ways}-way banks")
+                else:
+                    lines.append(head + f"{a.sectors_per_request:.2f} sectors/request -> {a.spec.pattern}"
+                                 + (f" x{a.spec.stride_elements}" if a.spec.pattern == "strided" else ""))
         lines += [f"# note: {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
 

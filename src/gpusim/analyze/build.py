@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gpusim.analyze import fold
+from gpusim.analyze import fold, vectorize
 from gpusim.analyze.classify import costs, is_fma
 from gpusim.analyze.ptx import BasicBlock, Instruction, PtxKernel
 from gpusim.analyze.sample import Sample
@@ -50,6 +50,9 @@ class AccessReport:
     sectors_per_request: float
     spec: MemoryAccess
     distinct_sectors_sampled: int = 0
+    merged: int = 1  # PTX loads ptxas merged into this one vector load
+    vector_bytes: int = 0  # its width, when merged > 1
+    wavefronts: float = 0.0  # shared memory: wavefronts per request
 
 
 @dataclass
@@ -180,8 +183,20 @@ def _footprint_bytes(log: AccessLog, sample: Sample, kernel_threads: int, local_
     return max(SECTOR_BYTES, round(estimate))
 
 
+def shared_width_and_ways(nbytes: int, wavefronts: float) -> tuple[int, int]:
+    """(``bytes_per_thread``, ``bank_conflict_ways``) of a shared access of ``nbytes`` per lane that took
+    ``wavefronts`` per request. The model charges ``ways x max(32 x bytes, 128) / 128`` wavefronts; an
+    8- or 16-byte access that the hardware serves in fewer than its 2 or 4 (lane pairs reading one
+    address) is given the narrower width whose minimum it does take."""
+    width = nbytes
+    while width > 4 and max(1.0, WARP * width / 128) > wavefronts * (1 + 1e-9):
+        width //= 2
+    least = max(1.0, WARP * width / 128)
+    return width, int(min(32, max(1, round(wavefronts / least))))
+
+
 def _access(ins: Instruction, log: AccessLog, stats: BlockStats, sample: Sample, kernel_threads: int,
-            local_bytes: int, dependent: bool) -> AccessReport | None:
+            local_bytes: int, dependent: bool, merged: int = 1) -> AccessReport | None:
     w = sample.warp_weight
     requests = float((w * log.requests).sum())
     if requests == 0:
@@ -190,9 +205,11 @@ def _access(ins: Instruction, log: AccessLog, stats: BlockStats, sample: Sample,
     measured = float((w * log.sectors).sum()) / requests
     fields: dict[str, object] = {"space": log.space, "op": log.op, "bytes_per_thread": log.nbytes,
                                  "count": round(min(count, 1.0), 6) if count < 0.999999 else 1}
+    wavefronts = float((w * log.wavefronts).sum()) / requests
     if log.space == "shared":
-        ways = float((w * log.bank_ways).sum()) / requests
-        fields["bank_conflict_ways"] = int(min(32, max(1, round(ways))))
+        width, ways = shared_width_and_ways(log.nbytes, wavefronts)
+        fields["bytes_per_thread"] = width
+        fields["bank_conflict_ways"] = ways
     else:
         pattern, stride = choose_pattern(log, measured)
         fields["pattern"] = pattern
@@ -209,7 +226,8 @@ def _access(ins: Instruction, log: AccessLog, stats: BlockStats, sample: Sample,
         if dependent and log.op != "store":
             fields["dependent"] = True
     spec = MemoryAccess.model_validate(fields)
-    return AccessReport(ins.line, ins.text, measured, spec, log.distinct_sectors())
+    return AccessReport(ins.line, ins.text, measured, spec, log.distinct_sectors(), merged,
+                        log.nbytes if merged > 1 else 0, wavefronts)
 
 
 # --- register data flow: dependent loads, critical path -------------------------------------------
@@ -261,21 +279,27 @@ def dependent_loads(instructions: list[Instruction], loop: bool) -> set[int]:
     return dependent
 
 
+FLOAT_CLASSES = ("fp32", "fp64", "fp16", "sfu")
+MEMORY_OPS = ("ld", "ldu", "st", "atom", "red")
+
+
 def _latency(ins: Instruction, lat: LatencyCycles) -> float:
-    if ins.base in ("ld", "ldu") and "shared" in ins.mods:
-        return float(lat.shared_memory)
+    """Latency of an arithmetic instruction, by its SASS-equivalent classes (memory instructions: 0,
+    their latency is the memory accesses' part of the model)."""
+    if ins.base in MEMORY_OPS:
+        return 0.0
     return sum(n * getattr(lat, cls) for cls, n in costs(ins).items() if cls != "misc")
 
 
-def critical_path_cycles(instructions: list[Instruction], lat: LatencyCycles,
-                         scale: dict[int, float] | None = None) -> float:
-    """Longest register-dependency path through the instructions, in cycles (``scale`` weighs latencies)."""
+def critical_path_cycles(instructions: list[Instruction], latency: dict[int, float]) -> float:
+    """Longest register-dependency path through the instructions, in cycles; an instruction absent from
+    ``latency`` passes its operands' readiness on to its results at no cost."""
     ready: dict[str, float] = {}
     longest = 0.0
     for ins in instructions:
         defs, uses = _defs_uses(ins)
         start = max((ready.get(r, 0.0) for r in uses), default=0.0)
-        finish = start + _latency(ins, lat) * (scale or {}).get(ins.index, 1.0)
+        finish = start + latency.get(ins.index, 0.0)
         for r in defs:
             ready[r] = finish
         longest = max(longest, finish)
@@ -283,11 +307,18 @@ def critical_path_cycles(instructions: list[Instruction], lat: LatencyCycles,
 
 
 def independent_chains(work: list[Instruction], lat: LatencyCycles) -> float:
-    """Instruction-level parallelism of the phase's work (loop control left out): its summed latency
-    over its critical path. The spec divides the whole phase's latency by it, as the hand-written specs
-    do with the number of independent chains of the computation."""
-    total = sum(_latency(i, lat) for i in work)
-    path = critical_path_cycles(work, lat)
+    """Independent dependency chains of the phase's computation (loop control left out): the summed
+    latency of its floating-point instructions (fp32, fp64, fp16, sfu) over the longest register
+    dependency path through them. Integer arithmetic and memory instructions pass dependencies on at
+    no cost: the index arithmetic beside a chain of FMAs runs in its shadow, and memory latency is the
+    accesses' part of the model. A phase without floating-point work counts all its arithmetic. This is
+    the hand-written convention (the tiled SGEMM's 16 FMAs through ``acc`` are one chain, whatever its
+    independent loads); the spec divides the whole phase's latency by it."""
+    floating = {i.index: _latency(i, lat) for i in work
+                if i.base not in MEMORY_OPS and any(c in FLOAT_CLASSES for c in costs(i))}
+    latency = floating or {i.index: _latency(i, lat) for i in work}
+    total = sum(latency.values())
+    path = critical_path_cycles(work, latency)
     return round(max(1.0, total / path), 4) if path > 0 else 1.0
 
 
@@ -365,11 +396,13 @@ def build_phases(kernel: PtxKernel, sample: Sample, lat: LatencyCycles, local_by
                  ) -> tuple[list[Phase], list[PhaseReport]]:
     stats = block_stats(sample, kernel)
     folded, narrow = fold.analyse(kernel)
-    base_scale = dict.fromkeys(folded, 0.0)
+    base_scale: dict[int, float] = {}
     for i in narrow:
         total = sum(costs(kernel.instructions[i]).values())
         if total > 1:
             base_scale[i] = 1.0 / total
+    base_scale.update(dict.fromkeys(folded | fold.scaled_index_adds(kernel), 0.0))
+    vectors = {v.leader: len(v.members) for v in vectorize.load_groups(kernel)}
     threads = sample.lanes.ntid[0] * sample.lanes.ntid[1] * sample.lanes.ntid[2] * sample.total_blocks
     phases, reports = [], []
     for group in group_blocks(kernel, stats):
@@ -386,7 +419,8 @@ def build_phases(kernel: PtxKernel, sample: Sample, lat: LatencyCycles, local_by
             log = sample.trace.accesses.get(ins.index)
             if log is None:
                 continue
-            acc = _access(ins, log, s, sample, threads, local_bytes, ins.index in dependent)
+            acc = _access(ins, log, s, sample, threads, local_bytes, ins.index in dependent,
+                          vectors.get(ins.index, 1))
             if acc is not None:
                 memory.append(acc.spec)
                 report.accesses.append(acc)

@@ -11,10 +11,13 @@ built from it (the validation kernels' SASS shows both).
 
 from __future__ import annotations
 
+import re
+
 from gpusim.analyze.ptx import Instruction, PtxKernel
 
 SMALL = 1 << 24  # values below this are "small": sums and products of a few of them stay in 32 bits
 _SOURCES = ("%tid.", "%ntid.", "%laneid")
+_REG = re.compile(r"%[\w.]+")
 
 
 def _imm(op: str) -> int | None:
@@ -115,3 +118,31 @@ def analyse(kernel: PtxKernel) -> tuple[set[int], set[int]]:
             elif reg in small and s.type_suffix in ("s64", "u64", "b64"):
                 narrow.add(s.index)
     return folded, narrow
+
+
+def scaled_index_adds(kernel: PtxKernel) -> set[int]:
+    """Shifts ptxas merges into the adds that use them: ``shl x, c`` whose every use is an integer
+    ``add`` becomes part of each add's ``LEA`` (``LEA`` + ``LEA.HI.X`` for 64 bits), so the shift costs
+    nothing of its own. This is how ``base + (i << 2)`` addresses compile (read off the sm_90 SASS of
+    the validation kernels: two ``LEA``/``LEA.HI.X`` pairs per load address in saxpy and SGEMM)."""
+    uses: dict[str, list[Instruction]] = {}
+    for ins in kernel.instructions:
+        sources = list(ins.operands[1:]) if ins.operands and not ins.operands[0].startswith("[") \
+            and ins.base not in ("st", "red", "bra") else list(ins.operands)
+        if ins.predicate:
+            sources.append(ins.predicate.lstrip("!"))
+        for op in sources:
+            for reg in _REG.findall(op):
+                uses.setdefault(reg, []).append(ins)
+    out: set[int] = set()
+    for ins in kernel.instructions:
+        if ins.base != "shl" or len(ins.operands) != 3 or ins.predicate:
+            continue
+        amount = _imm(ins.operands[2])
+        users = uses.get(ins.operands[0], [])
+        if amount is None or not 0 < amount < 32 or not users:
+            continue
+        if all(u.base == "add" and (u.type_suffix or "f")[0] in "sub" and not u.predicate
+               and list(u.operands[1:]).count(ins.operands[0]) == 1 for u in users):
+            out.add(ins.index)
+    return out

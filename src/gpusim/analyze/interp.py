@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gpusim.analyze import vectorize
 from gpusim.analyze.memory import LOCAL_WINDOW, SHARED_WINDOW, GlobalMemory
 from gpusim.analyze.ptx import Instruction, PtxKernel
 from gpusim.analyze.trace import Trace
@@ -123,6 +124,7 @@ class Interpreter:
         self.local = np.zeros((self.n, max(loc, 16)), dtype=np.uint8)
         self.exited = np.zeros(self.n, dtype=bool)
         self.trace = Trace(kernel, lanes)
+        self.vector_loads = vectorize.plan(kernel)  # loads ptxas merges: recorded as its vector loads
         self.ops = [self._compile(i) for i in kernel.instructions]
 
     # --- errors --------------------------------------------------------------------------------

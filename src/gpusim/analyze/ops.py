@@ -458,7 +458,14 @@ def _ld(m: Interpreter, ins: Instruction) -> Run:
             full = np.zeros(m.n, dtype=NP[t])
             full[idx] = vals
             outs[k](full, mask)
-        _record(m, ins, space, "load", idx, addrs, nbytes * n)
+        vector = m.vector_loads.get(ins.index, False)
+        if vector is None:
+            return  # merged by ptxas into the vector load that an earlier load of its group records
+        if vector:
+            width, shift = vector
+            _record(m, ins, space, "load", idx, addrs + np.uint64(shift % (1 << 64)), width)
+        else:
+            _record(m, ins, space, "load", idx, addrs, nbytes * n)
 
     return run
 

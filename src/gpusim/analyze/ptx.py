@@ -89,6 +89,7 @@ class PtxKernel:
     blocks: list[BasicBlock]
     source_file: str = ""
     ipdom: list[int] = field(default_factory=list)  # immediate post-dominator per block; -1: the exit
+    local_align: dict[str, int] = field(default_factory=dict)  # local arrays' declared alignment in bytes
 
     def register_type(self, name: str) -> str | None:
         if name in self.registers:
@@ -181,6 +182,7 @@ def parse_kernel(ptx: str, kernel_name: str = "") -> PtxKernel:
             shared.append(SharedVar(m.group(3), size, int(m.group(1) or elem)))
     registers: dict[str, str] = {}
     local: dict[str, int] = {}
+    local_align: dict[str, int] = {}
     blocks: list[BasicBlock] = []
     current = BasicBlock(0, None, [])
     index = 0
@@ -198,6 +200,7 @@ def parse_kernel(ptx: str, kernel_name: str = "") -> PtxKernel:
         loc = _LOCAL_DECL.match(stmt)
         if loc:
             local[loc.group(3)] = int(loc.group(4) or 1) * TYPE_BYTES.get(loc.group(2), 1)
+            local_align[loc.group(3)] = int(loc.group(1) or TYPE_BYTES.get(loc.group(2), 1))
             continue
         if stmt.startswith("."):
             continue  # other directives (.pragma, .maxntid, ...)
@@ -222,7 +225,8 @@ def parse_kernel(ptx: str, kernel_name: str = "") -> PtxKernel:
     for i, b in enumerate(blocks):
         b.index = i
     _link(blocks)
-    kernel = PtxKernel(entry.group(1), params, registers, shared, local, blocks, files.get(1, ""))
+    kernel = PtxKernel(entry.group(1), params, registers, shared, local, blocks, files.get(1, ""),
+                       local_align=local_align)
     kernel.ipdom = immediate_post_dominators(blocks)
     return kernel
 

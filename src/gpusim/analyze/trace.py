@@ -27,7 +27,7 @@ class AccessLog:
     nbytes: int
     requests: np.ndarray
     sectors: np.ndarray
-    bank_ways: np.ndarray
+    wavefronts: np.ndarray  # shared memory: per warp, summed over its requests (see `Trace._wavefronts`)
     sector_ids: list[np.ndarray] = field(default_factory=list)
     n_sector_ids: int = 0
     samples: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)  # (warp, lane, address)
@@ -81,7 +81,7 @@ class Trace:
         if region >= 0:
             log.regions.add(region)
         if space == "shared":
-            self._banks(log, warps, addrs)
+            log.wavefronts += self._wavefronts(nbytes, warps, self.lanes.laneid[idx], addrs)
         first = addrs >> np.uint64(SECTOR_SHIFT)
         last = (addrs + np.uint64(nbytes - 1)) >> np.uint64(SECTOR_SHIFT)
         sectors = np.concatenate([first, last[last != first]]) if nbytes > 1 else first
@@ -103,12 +103,38 @@ class Trace:
         if op == "atomic" and len(log.addresses_seen) < 4:
             log.addresses_seen.update(int(a) for a in np.unique(addrs)[:4])
 
-    def _banks(self, log: AccessLog, warps: np.ndarray, addrs: np.ndarray) -> None:
-        words = addrs >> np.uint64(2)
-        keys = np.unique((warps << np.uint64(32)) | words)
-        warp_of = (keys >> np.uint64(32)).astype(np.int64)
+    def _wavefronts(self, nbytes: int, warps: np.ndarray, lanes: np.ndarray, addrs: np.ndarray) -> np.ndarray:
+        """Shared-memory wavefronts of one request, per warp (0 where the warp had no active lane).
+
+        Shared memory returns 128 bytes (one 4-byte word per bank) per wavefront. Up to 4-byte accesses:
+        the most distinct words any bank must deliver (lanes reading one word share it). 8- and 16-byte
+        accesses go by half- and quarter-warps (the lanes whose data fill 128 bytes), each taking the
+        most distinct words of a bank among its lanes' words; when lane pairs (n and n^1, or n and n^2)
+        read the same address the hardware packs their data and a wavefront serves twice the lanes (an
+        ``LDS.128`` whose lanes 0-15 and 16-31 each read one address takes 2 wavefronts on sm_90, not 4:
+        NVIDIA developer forum, "Discrepancy in LDS.128 wavefronts")."""
+        n_warps = self.lanes.n_warps
+        warp = warps.astype(np.int64)
+        lane = lanes.astype(np.int64)
+        addr = addrs.astype(np.int64)
+        words_per_lane = max(1, nbytes // 4)
+        if nbytes <= 4:
+            group = np.zeros_like(lane)
+        else:
+            dense = np.full((n_warps, 32), -1, dtype=np.int64)
+            dense[warp, lane] = addr
+            active = dense >= 0
+            uniform = np.zeros(n_warps, dtype=bool)
+            for x in (1, 2):
+                partner = np.arange(32) ^ x
+                both = active & active[:, partner]
+                uniform |= np.all(~both | (dense == dense[:, partner]), axis=1)
+            lanes_per_wave = (128 // nbytes) * np.where(uniform[warp], 2, 1)
+            group = lane // lanes_per_wave
+        word = (addr >> 2)[:, None] + np.arange(words_per_lane)[None, :]
+        owner = np.repeat(warp * 8 + group, words_per_lane)
+        keys = np.unique((owner.astype(np.uint64) << np.uint64(32)) | word.ravel().astype(np.uint64))
+        owner_of = (keys >> np.uint64(32)).astype(np.int64)
         bank = (keys & np.uint64(31)).astype(np.int64)
-        per_bank = np.bincount(warp_of * 32 + bank, minlength=self.lanes.n_warps * 32).reshape(-1, 32)
-        ways = per_bank.max(axis=1)
-        words_per_access = max(1, log.nbytes // 4)
-        log.bank_ways += np.where(ways > 0, np.maximum(1.0, ways / words_per_access), 0.0)
+        per_bank = np.bincount(owner_of * 32 + bank, minlength=n_warps * 8 * 32).reshape(n_warps * 8, 32)
+        return per_bank.max(axis=1).reshape(n_warps, 8).sum(axis=1).astype(np.float64)
