@@ -24,7 +24,7 @@ DEVICE_KINDS = ("h2d", "d2h", "d2d", "kernel")
 def zero_latency_model(name: str = "h200") -> GpuModel:
     """``name`` with no GPU-side launch latency or back-to-back gap (host dispatch unchanged)."""
     m = load_model(name)
-    launch = m.launch.model_copy(update={"kernel_launch_latency_us": 0.0, "back_to_back_gap_us": 0.0})
+    launch = m.launch.model_copy(update={"kernel_launch_latency_us": 0.0})
     return m.model_copy(update={"launch": launch})
 
 

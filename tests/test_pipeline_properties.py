@@ -35,7 +35,7 @@ from gpusim.timeline import BUSY_KINDS, Timeline
 
 MODEL = load_model("h200")
 PARAMS = CopyParams.from_model(MODEL)
-SLACK_PER_KERNEL_NS = (MODEL.launch.kernel_launch_latency_us + MODEL.launch.back_to_back_gap_us) * 1e3
+SLACK_PER_KERNEL_NS = MODEL.launch.kernel_launch_latency_us * 1e3
 STREAMS = ("default", "s1", "s2", "nb")
 DECLS = (StreamDecl("nb", non_blocking=True),)
 DEVICE_KINDS = ("h2d", "d2h", "d2d", "kernel", "event_record", "event_wait")

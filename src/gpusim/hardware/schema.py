@@ -186,8 +186,8 @@ class CopyEngines(_Strict):
 
 
 class Launch(_Strict):
-    kernel_launch_latency_us: float = Field(ge=0, description="GPU-side launch to first block")
-    back_to_back_gap_us: float = Field(ge=0, description="gap between two kernels in one stream")
+    kernel_launch_latency_us: float = Field(ge=0, description="GPU-side launch to first block; also the gap "
+                                            "between two kernels queued back to back in one stream")
     host_dispatch_cpp_us: float = Field(ge=0)
     host_dispatch_python_us: float = Field(ge=0)
 

@@ -137,7 +137,6 @@ class Gpu:
     def _make_kernel(self, launch: KernelLaunch, done: simpy.Event) -> _Kernel:
         self._kernel_counter += 1
         work = launch.work
-        lim = self.model.arch.limits
         if isinstance(work, FixedKernel):
             per_sm = max(1, work.blocks_per_sm)
             blocks = work.blocks if work.blocks is not None else self.n_sms * per_sm
@@ -152,7 +151,6 @@ class Gpu:
         usage = _Usage(occ.warps_per_block, 1, occ.registers_per_warp * occ.warps_per_block, smem)
         cache = cache_view(spec, self.model.l2.size_bytes, self.warm_l2)
         demand = warp_demand(spec, self.model, cache)
-        del lim
         return _Kernel(self._kernel_counter, launch, done, self.env.now, spec.blocks, spec.blocks,
                        occ.blocks_per_sm, occ.warps_per_block, usage, demand, None)
 
@@ -358,7 +356,7 @@ class Gpu:
                 delay_ns=d.latency_ns, scheduler_ns=d.scheduler_ns, l2_ns=d.l2_bytes / self._l2_bytes_per_ns,
                 dram_ns=d.dram_bytes / self._dram_bytes_per_ns, atomic_ns=d.atomic_ns,
                 per_sm=e["per_queue"] * q, block_launch_ns=d.block_launch_ns))
-        for e, cls, sol in zip(entries, classes, solve_mva(classes), strict=True):
+        for e, sol in zip(entries, solve_mva(classes), strict=True):
             d = e["kernel"].demand
             cycle = sol.cycle_ns
             parts = {name: v / cycle for name, v in d.parts_ns.items() if v > 0}
@@ -370,7 +368,6 @@ class Gpu:
             parts["block_launch"] = sol.block_launch_ns / cycle
             parts["memory_bandwidth"] = (sol.dram_ns + sol.l2_ns) / cycle
             parts["atomics"] = sol.atomic_ns / cycle
-            del cls
             for c in e["cohorts"]:
                 c.rate_per_ns = 1.0 / cycle
                 c.parts = {k: v for k, v in parts.items() if v > 0}
