@@ -1,4 +1,4 @@
-"""Render docs/pipelines.md, docs/kernel-spec.md and docs/design.md from docs/templates/ by running the model.
+"""Render docs/pipelines.md, kernel-spec.md, design.md and hardware-models.md from docs/templates/ by running the model.
 
     .venv/bin/python tools/render_docs.py           # write docs/*.md and docs/img/pattern_{A,B,C}.png
     .venv/bin/python tools/render_docs.py --check   # exit 1, naming each file, if docs/*.md are stale
@@ -771,11 +771,89 @@ def design_values(template: str) -> dict[str, object]:
     return v
 
 
+# --- hardware-models.md ---------------------------------------------------------------------------------
+MODEL_ERROR_EDITS = (
+    ("h200.yaml", "sms: {value: 132, source: DEV}", "sms: {value: 130, source: DEV}"),
+    ("h200.yaml", "tdp_w: {value: 700, source: AT}", "tdp_w: 700"),
+    ("h200.yaml", "type: {value: HBM3e, source: AT}", "type: {value: HBM3e, source: ANANDTECH}"),
+    ("arch/sm90.yaml", "max_warps_per_sm: {value: 64,", "max_warps_per_sm: {value: 48,"),
+    ("h200.yaml", "  stacks: {value: 6,", "  stack: {value: 6,"),
+)
+COPY_DIR = "/tmp/gpusim-models-copy"
+
+
+def _model_error_examples() -> str:
+    """Each edit applied to a fresh copy of models/ and the one-line error `gpusim show` gives."""
+    import shutil
+    import tempfile
+
+    from gpusim.hardware.loader import models_dir
+
+    lines = []
+    for file, old, new in MODEL_ERROR_EDITS:
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "models"
+            shutil.copytree(models_dir(), copy)
+            target = copy / file
+            text = target.read_text()
+            if old not in text:
+                raise RenderError(f"hardware-models.md: {file} no longer contains {old!r}")
+            target.write_text(text.replace(old, new, 1))
+            output = run_command(f"gpusim show {copy / 'h200.yaml'}").replace(str(copy), COPY_DIR)
+        lines += [f"# {file}: {old}  ->  {new}", f"$ gpusim show {COPY_DIR}/h200.yaml", output]
+    return "\n".join(lines)
+
+
+def _h200_memory_excerpt() -> str:
+    keys = ("clock_mhz", "controllers", "latency_ns", "achievable_bandwidth_fraction")
+    text = (ROOT / "models" / "h200.yaml").read_text()
+    section = text[text.index("\nmemory:\n"):]
+    return "\n".join(next(line for line in section.splitlines() if line.strip().startswith(f"{k}:"))
+                     for k in keys)
+
+
+def _peaks_table() -> str:
+    from gpusim.hardware import load_model, peaks, shipped_model_names
+
+    models = [load_model(n) for n in shipped_model_names()]
+    ps = [peaks(m) for m in models]
+    rows = [
+        ("SMs", [f"{m.gpu.sms}" for m in models]),
+        ("boost clock (MHz)", [f"{m.clocks.boost_clock_mhz:g}" for m in models]),
+        ("L2 (MiB)", [f"{m.l2.size_bytes / 2**20:g}" for m in models]),
+        ("memory (GiB)", [f"{m.memory.capacity_bytes / 2**30:.1f}" for m in models]),
+        ("FP32, CUDA cores (TFLOP/s)", [f"{p.fp32_flops_per_s / 1e12:.1f}" for p in ps]),
+        ("FP64, CUDA cores (TFLOP/s)", [f"{p.fp64_flops_per_s / 1e12:.1f}" for p in ps]),
+        ("FP16, CUDA cores (TFLOP/s)", [f"{p.fp16_flops_per_s / 1e12:.1f}" for p in ps]),
+        ("FP16 tensor, dense (TFLOP/s)", [f"{p.tensor_fp16_flops_per_s / 1e12:.1f}" for p in ps]),
+        ("TF32 tensor, dense (TFLOP/s)", [f"{p.tensor_tf32_flops_per_s / 1e12:.1f}" for p in ps]),
+        ("FP64 tensor (TFLOP/s)", [f"{p.tensor_fp64_flops_per_s / 1e12:.1f}" for p in ps]),
+        ("INT8 tensor, dense (TOP/s)", [f"{p.tensor_int8_ops_per_s / 1e12:,.1f}" for p in ps]),
+        ("FP8 tensor, dense (TFLOP/s)", [f"{p.tensor_fp8_flops_per_s / 1e12:,.1f}" for p in ps]),
+        ("DRAM bandwidth, peak (GB/s)", [f"{p.dram_bandwidth_bytes_per_s / 1e9:,.0f}" for p in ps]),
+        ("DRAM bandwidth, sustained (GB/s)", [f"{p.achievable_dram_bandwidth_bytes_per_s / 1e9:,.0f}" for p in ps]),
+        ("L2 bandwidth (GB/s)", [f"{p.l2_bandwidth_bytes_per_s / 1e9:,.0f}" for p in ps]),
+        ("PCIe per direction, pinned (GB/s)", [f"{p.pcie_bandwidth_bytes_per_s / 1e9:.1f}" for p in ps]),
+        ("max resident threads", [f"{p.max_resident_threads:,}" for p in ps]),
+        ("max resident warps", [f"{p.max_resident_warps:,}" for p in ps]),
+    ]
+    out = ["| figure | " + " | ".join(m.name for m in models) + " |",
+           "| --- | " + " | ".join("---:" for _ in models) + " |"]
+    out += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in rows]
+    return "\n".join(out)
+
+
+def hardware_values(template: str) -> dict[str, object]:
+    return {"h200_memory_excerpt": _h200_memory_excerpt(), "error_examples": _model_error_examples(),
+            "peaks_table": _peaks_table()}
+
+
 # --- the pages -------------------------------------------------------------------------------------------
 PAGES: dict[str, Callable[[str], dict[str, object]]] = {
     "pipelines.md": lambda template: pipelines_values(),
     "kernel-spec.md": kernel_spec_values,
     "design.md": design_values,
+    "hardware-models.md": hardware_values,
 }
 
 
